@@ -1,0 +1,3 @@
+from plan.cli import app
+
+app(prog_name="python -m plan")

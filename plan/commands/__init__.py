@@ -1,0 +1,1 @@
+"""One module per `python -m plan` sub-command beyond `show`; each registers itself on `app`."""

@@ -1,0 +1,196 @@
+"""Run the real Pulumi program under the SDK's mock engine and capture every registration.
+
+No Pulumi CLI, no credentials, no network: the mock monitor answers each registration with the
+inputs plus placeholder ids ("<name.id>"), and a recording monitor keeps what the engine would
+have been asked to create, with its options (protect, retain, dependencies, aliases).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+from plan.manifest import SECRET, UNKNOWN, Manifest, Resource, digest
+from plan.stackfile import read_stack_config
+
+# Outputs a provider computes that other resources consume (ids mostly). The mock answers them
+# with readable placeholders so a plan shows which resource a binding points at.
+COMPUTED_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "cloudflare:index/queue:Queue": ("queue_id",),
+    "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace": (
+        "namespace_id",
+    ),
+    "aws:route53/record:Record": ("fqdn",),
+}
+PROGRAM_PACKAGES = ("stacks", "components")
+
+
+class PlaceholderMocks(pulumi_mocks.Mocks):
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
+        state = dict(args.inputs)
+        for key in COMPUTED_OUTPUTS.get(args.typ, ()):
+            state.setdefault(key, f"<{args.name}.{key}>")
+        # Dynamic resources pre-declare their outputs as None inputs.
+        for key, value in args.inputs.items():
+            if value is None and not key.startswith("__"):
+                state[key] = f"<{args.name}.{key}>"
+        return (f"<{args.name}.id>" if args.custom else "", state)
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+        return {}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi_mocks.Mocks):
+        super().__init__(mocks)
+        self.recorded: list[Resource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.recorded.append(_record(request, response.urn))
+        return response
+
+
+def _record(request, urn: str) -> Resource:
+    raw = rpc.deserialize_properties(request.object, keep_unknowns=True)
+    raw.pop("__provider", None)  # the pickled dynamic provider: code, not configuration
+    inputs, secret_inputs, digests = {}, [], {}
+    for key in sorted(raw):
+        value, has_secret = _clean(raw[key])
+        inputs[key] = value
+        if has_secret:
+            secret_inputs.append(key)
+            digests[key] = digest(_reveal_for_digest(raw[key]))
+    return Resource(
+        urn=urn,
+        type=request.type,
+        name=request.name,
+        parent=request.parent or None,
+        custom=request.custom,
+        inputs=inputs,
+        secret_inputs=secret_inputs,
+        secret_digests=digests,
+        protect=request.protect if request.HasField("protect") else False,
+        retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else False,
+        delete_before_replace=request.deleteBeforeReplace,
+        dependencies=sorted(set(request.dependencies)),
+        aliases=sorted(_alias(a) for a in request.aliases),
+    )
+
+
+def _clean(value: Any) -> tuple[Any, bool]:
+    """Replace secrets and unknowns with markers; report whether a secret was inside."""
+    if rpc.is_rpc_secret(value):
+        return SECRET, True
+    if isinstance(value, Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN, False
+    if isinstance(value, dict):
+        out, secret = {}, False
+        for k in sorted(value):
+            out[k], s = _clean(value[k])
+            secret |= s
+        return out, secret
+    if isinstance(value, list):
+        items = [_clean(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    if isinstance(value, float) and value.is_integer():
+        return int(value), False
+    return value, False
+
+
+def _reveal_for_digest(value: Any) -> Any:
+    """Unwrap secrets only to digest them; the values are stand-ins from the stack file."""
+    if rpc.is_rpc_secret(value):
+        return _reveal_for_digest(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: _reveal_for_digest(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal_for_digest(v) for v in value]
+    return value
+
+
+def _alias(alias) -> str:
+    if alias.urn:
+        return alias.urn
+    spec = alias.spec
+    parts = [f"name={spec.name}" if spec.name else "", f"type={spec.type}" if spec.type else ""]
+    if spec.noParent:
+        parts.append("parent=<root>")
+    elif spec.parentUrn:
+        parts.append(f"parent={spec.parentUrn}")
+    return "alias(" + ",".join(p for p in parts if p) + ")"
+
+
+def _use_program_from(project_dir: Path) -> None:
+    """Import the program's packages from `project_dir` (the working tree or a base worktree)."""
+    path = str(project_dir.resolve())
+    if sys.path[:1] != [path]:
+        if path in sys.path:
+            sys.path.remove(path)
+        sys.path.insert(0, path)
+    for name in list(sys.modules):
+        module = sys.modules[name]
+        file = getattr(module, "__file__", None) or ""
+        if name.split(".")[0] in PROGRAM_PACKAGES and not file.startswith(path):
+            del sys.modules[name]
+
+
+def evaluate(
+    project_dir: Path, stack: str, *, config_dir: Path | None = None, **run_kwargs: Any
+) -> Manifest:
+    """Run the program of `project_dir` for `stack` under mocks and return its manifest.
+
+    config_dir: where Pulumi.yaml / Pulumi.<stack>.yaml and the bundles are (default: project_dir).
+    Raises stacks.errors.ConfigError for an invalid config (nothing is registered then).
+    """
+    config_dir = config_dir or project_dir
+    config = read_stack_config(config_dir, stack)
+    _use_program_from(project_dir)
+    from stacks import program  # imported after choosing which tree it comes from
+
+    pulumi.runtime.set_all_config(config.values, config.secret_keys)
+    mocks = PlaceholderMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
+    run_kwargs.setdefault("missing_bundles", "unknown")
+    run_kwargs.setdefault("project_dir", config_dir.resolve())
+
+    outputs: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def run_program():
+        built = program.run(**run_kwargs)
+        # Under the test harness exports are not registered on a stack resource: resolve the
+        # platform's outputs directly. They hold ids and names only, never secrets.
+        return pulumi.Output.from_input(built.outputs()).apply(outputs.update)
+
+    run_program()
+    resources = [_relative_paths(r, config_dir) for r in monitor.recorded]
+    return Manifest(
+        project=config.project, stack=stack, resources=resources, outputs=_clean(outputs)[0]
+    )
+
+
+def _relative_paths(resource: Resource, root: Path) -> Resource:
+    """Bundle paths are absolute for the provider; the manifest keeps them relative to the
+    project so that two checkouts of the same commit give identical manifests."""
+    prefix = str(root.resolve()) + "/"
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(prefix):
+            return value[len(prefix) :]
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    resource.inputs = strip(resource.inputs)
+    return resource

@@ -1,0 +1,75 @@
+"""Read a `Pulumi.<stack>.yaml` into config the mock engine can load, with no passphrase.
+
+Secure values cannot be decrypted here and are never needed: each becomes a stand-in that is a
+Pulumi secret in the program, derived from the ciphertext so that a re-encrypted value (a
+rotated secret) still shows up as "secret changed" in a diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+class StackFileError(Exception):
+    """The stack file is missing or is not valid YAML."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    stack: str
+    values: dict[str, str]
+    """Fully qualified key -> value as the Pulumi runtime stores it (objects as JSON)."""
+    secret_keys: list[str]
+
+
+def project_name(project_dir: Path) -> str:
+    data = _read_yaml(project_dir / "Pulumi.yaml")
+    return str(data["name"])
+
+
+def available_stacks(project_dir: Path) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
+    project = project_name(project_dir)
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = ", ".join(available_stacks(project_dir)) or "none"
+        raise StackFileError(f"no stack '{stack}': {path.name} does not exist (stacks: {known})")
+    data = _read_yaml(path)
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in (data.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full] = _secret_stand_in(full, str(value["secure"]))
+            secret_keys.append(full)
+        elif isinstance(value, str):
+            values[full] = value
+        else:
+            values[full] = json.dumps(value)
+    return StackConfig(project=project, stack=stack, values=values, secret_keys=secret_keys)
+
+
+def _secret_stand_in(key: str, ciphertext: str) -> str:
+    digest = hashlib.sha256(f"{key}\0{ciphertext}".encode()).hexdigest()[:16]
+    return f"offline-stand-in-{digest}"
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise StackFileError(f"{path} does not exist") from None
+    except yaml.YAMLError as err:
+        raise StackFileError(f"{path.name} is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise StackFileError(f"{path.name} must be a YAML mapping")
+    return data

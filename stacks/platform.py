@@ -1,0 +1,254 @@
+"""The one composition: a validated stack config in, every component of the platform out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components import cloudflare as cf
+from components.safety import DataSafety
+from stacks import naming
+from stacks.loader import LoadedPlatform
+from stacks.schema import BindingSpec, PlatformSpec
+
+SecretConfig = Callable[[str], pulumi.Output[str]]
+"""Reads a stack config key set with `--secret`, as a Pulumi secret output."""
+
+
+@dataclass
+class Platform:
+    """What the composition built, by logical name; `outputs()` is what the stack exports."""
+
+    spec: PlatformSpec
+    kv: dict[str, cf.KvNamespace] = field(default_factory=dict)
+    d1: dict[str, cf.D1Database] = field(default_factory=dict)
+    queues: dict[str, cf.QueueWithDeadLetter] = field(default_factory=dict)
+    dispatch: dict[str, cf.DispatchNamespace] = field(default_factory=dict)
+    secrets: cf.SecretsStoreSecrets | None = None
+    workers: dict[str, cf.Worker] = field(default_factory=dict)
+    mail: object | None = None
+
+    def outputs(self) -> dict[str, object]:
+        """Every id a worker's wrangler config needs, keyed by logical name."""
+        out: dict[str, object] = {
+            "environment": self.spec.environment,
+            "accountId": self.spec.account_id,
+            "kvNamespaces": {k: {"id": v.namespace_id, "title": v.title} for k, v in self.kv.items()},
+            "d1Databases": {
+                k: {"id": v.database_id, "name": v.database_name} for k, v in self.d1.items()
+            },
+            "queues": {
+                k: {
+                    "id": v.queue_id,
+                    "name": v.queue_name,
+                    "deadLetterQueue": {"id": v.dead_letter_queue_id, "name": v.dead_letter_queue_name},
+                }
+                for k, v in self.queues.items()
+            },
+            "dispatchNamespaces": {k: {"name": v.namespace_name} for k, v in self.dispatch.items()},
+            "workers": {k: {"scriptName": v.script_name} for k, v in self.workers.items()},
+        }
+        if self.secrets is not None:
+            out["secretsStore"] = {"id": self.secrets.store_id}
+            out["secrets"] = {
+                key: {"name": naming.secret_name(key, self.spec.environment)}
+                for key in self._secret_keys()
+            }
+        return out
+
+    def _secret_keys(self) -> list[str]:
+        keys = list(self.spec.secrets)
+        if self.spec.mail and self.spec.mail.server_token_secret:
+            keys.append(self.spec.mail.server_token_secret)
+        return sorted(keys)
+
+
+def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
+    spec = loaded.spec
+    env = spec.environment
+    platform = Platform(spec=spec)
+    guarded = env == "prod" or spec.protect_stateful
+    stateful = DataSafety(protect=guarded)
+    keep_data = DataSafety(protect=guarded, retain_on_delete=guarded)
+    account = spec.account_id
+
+    for key, _kv in sorted(spec.kv_namespaces.items()):
+        platform.kv[key] = cf.KvNamespace(
+            key, cf.KvNamespaceArgs(account, naming.physical(key, env), safety=keep_data)
+        )
+    for key, d1 in sorted(spec.d1_databases.items()):
+        platform.d1[key] = cf.D1Database(
+            key,
+            cf.D1DatabaseArgs(
+                account,
+                naming.physical(key, env),
+                read_replication=d1.read_replication,
+                location_hint=d1.location_hint,
+                safety=keep_data,
+            ),
+        )
+    for key, q in sorted(spec.queues.items()):
+        if q.dead_letter_queue is None:
+            raise NotImplementedError(f"queue '{key}' without a dead-letter queue")
+        platform.queues[key] = cf.QueueWithDeadLetter(
+            key,
+            cf.QueueWithDeadLetterArgs(
+                account,
+                naming.physical(key, env),
+                naming.physical(q.dead_letter_queue, env),
+                safety=stateful,
+            ),
+        )
+    for key in sorted(spec.dispatch_namespaces):
+        platform.dispatch[key] = cf.DispatchNamespace(
+            key, cf.DispatchNamespaceArgs(account, naming.physical(key, env), safety=stateful)
+        )
+
+    mail_server_token = None
+    if spec.mail is not None:
+        from stacks.mail import build_mail  # mail delivery is optional per stack
+
+        platform.mail = build_mail(spec, secret_config, keep_data if guarded else stateful)
+        mail_server_token = platform.mail.server_token
+
+    if spec.secrets_store is not None:
+        store_secrets = [
+            cf.StoreSecret(
+                key=key,
+                name=naming.secret_name(key, env),
+                value=secret_config(s.config_key),
+                scopes=tuple(s.scopes),
+            )
+            for key, s in spec.secrets.items()
+        ]
+        if mail_server_token is not None and spec.mail.server_token_secret:
+            key = spec.mail.server_token_secret
+            store_secrets.append(
+                cf.StoreSecret(key=key, name=naming.secret_name(key, env), value=mail_server_token)
+            )
+        platform.secrets = cf.SecretsStoreSecrets(
+            "secrets",
+            cf.SecretsStoreSecretsArgs(
+                account,
+                store_id=spec.secrets_store.id,
+                store_name=spec.secrets_store.name,
+                secrets=store_secrets,
+                safety=stateful,
+            ),
+        )
+
+    for key in _build_order(spec):
+        w = spec.workers[key]
+        bundle = loaded.bundles[key]
+        platform.workers[key] = cf.Worker(
+            key,
+            cf.WorkerArgs(
+                account_id=account,
+                script_name=naming.physical(key, env),
+                bundle_path=str(bundle.path),
+                bundle_sha256=bundle.sha256 if bundle.sha256 else _unknown(),
+                compatibility_date=w.compatibility_date,
+                main_module=w.main_module,
+                compatibility_flags=list(w.compatibility_flags),
+                bindings=[_binding(platform, b, secret_config) for b in w.bindings],
+                custom_domains=[cf.CustomDomain(d.hostname, d.zone_id) for d in w.custom_domains],
+            ),
+        )
+    for key, w in sorted(spec.workers.items()):
+        for consumer in w.consumes:
+            platform.queues[consumer.queue].add_consumer(
+                platform.workers[key].service_name,
+                cf.ConsumerSettings(
+                    batch_size=consumer.batch_size,
+                    max_retries=consumer.max_retries,
+                    retry_delay_seconds=consumer.retry_delay_seconds,
+                    max_wait_time_ms=consumer.max_wait_time_ms,
+                    max_concurrency=consumer.max_concurrency,
+                ),
+            )
+    if platform.mail is not None:
+        platform.mail.add_webhook(platform)
+    return platform
+
+
+def _binding(platform: Platform, b: BindingSpec, secret_config: SecretConfig) -> cf.Binding:
+    env = platform.spec.environment
+    match b.kind:
+        case "service":
+            target = _service_target(platform, b.service)
+            return cf.ServiceBinding(b.name, target, entrypoint=b.entrypoint)
+        case "kv":
+            return cf.KvBinding(b.name, platform.kv[b.kv].namespace_id)
+        case "d1":
+            return cf.D1Binding(b.name, platform.d1[b.d1].database_id)
+        case "queue":
+            return cf.QueueProducerBinding(b.name, _queue_name(platform, b.queue))
+        case "secret":
+            return cf.SecretsStoreSecretBinding(
+                b.name,
+                platform.secrets.store_id,
+                platform.secrets.secret_names[naming.secret_name(b.secret, env)],
+            )
+        case "dispatch_namespace":
+            return cf.DispatchNamespaceBinding(
+                b.name, platform.dispatch[b.dispatch_namespace].namespace_name_output
+            )
+        case "text":
+            return cf.PlainTextBinding(b.name, b.text)
+        case "secret_text":
+            return cf.SecretTextBinding(b.name, secret_config(b.secret_text))
+    raise ValueError(f"unknown binding kind {b.kind}")
+
+
+def _queue_name(platform: Platform, logical: str) -> pulumi.Output[str]:
+    """A queue's name for a producer binding; the queue may be a declared one or a DLQ."""
+    if logical in platform.queues:
+        return platform.queues[logical].queue_name_output
+    for key, q in platform.spec.queues.items():
+        if q.dead_letter_queue == logical:
+            return platform.queues[key].dead_letter_queue_name_output
+    raise KeyError(logical)
+
+
+def _service_target(platform: Platform, script_name: str) -> cf.bindings.ScriptRef:
+    env = platform.spec.environment
+    for key, worker in platform.workers.items():
+        if naming.physical(key, env) == script_name:
+            return worker
+    # External, or a declared worker not built yet (a binding cycle): bind by name.
+    return cf.ExternalWorker(script_name)
+
+
+def _build_order(spec: PlatformSpec) -> list[str]:
+    """Workers sorted so that a service binding's target is uploaded before the caller."""
+    env = spec.environment
+    by_script = {naming.physical(k, env): k for k in spec.workers}
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in order or key in visiting:
+            return  # done, or a cycle: the back edge binds by name
+        visiting.add(key)
+        for b in spec.workers[key].bindings:
+            if b.kind == "service" and b.service in by_script:
+                visit(by_script[b.service])
+        visiting.discard(key)
+        order.append(key)
+
+    for key in sorted(spec.workers):
+        visit(key)
+    return order
+
+
+def _unknown() -> pulumi.Output[str]:
+    """A value known only after apply: what a missing bundle's hash is in an offline plan."""
+    import asyncio
+
+    from pulumi.output import Output, _OutputData
+
+    data: asyncio.Future = asyncio.get_event_loop().create_future()
+    data.set_result(_OutputData(resources=set(), value=None, is_known=False, is_secret=False))
+    return Output._from_data(data)

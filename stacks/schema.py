@@ -1,0 +1,212 @@
+"""Typed schema of a stack's platform config (`edge-platform:platform` in Pulumi.<stack>.yaml).
+
+Field names are camelCase in YAML (Pulumi's convention) and snake_case here. Unknown keys are
+errors. Cross-references (a binding naming a queue, a service binding naming a worker) are
+checked later by `stacks.topology`, once every field has the right shape.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+# Cloudflare Queues consumer limits, from developers.cloudflare.com/queues/platform/limits and
+# the Queues error codes page (BatchDelayInvalid: 1..86400 s). Checked before any deploy so a bad
+# value fails here, not half-way through `pulumi up`.
+MAX_BATCH_SIZE = 100
+MAX_RETRIES = 100
+MAX_RETRY_DELAY_SECONDS = 86_400
+MAX_WAIT_TIME_MS = 60_000
+MAX_CONCURRENCY = 250
+
+# A logical name (config key): what the resource is called in config and in Pulumi URNs.
+LOGICAL_NAME = r"^[a-z][a-z0-9-]{0,62}$"
+JS_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+class Strict(BaseModel):
+    """Base for every config model: camelCase keys, unknown keys rejected."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class KvNamespaceSpec(Strict):
+    """A Workers KV namespace. Its title is the logical name plus the environment suffix."""
+
+
+class D1DatabaseSpec(Strict):
+    location_hint: Literal["wnam", "enam", "weur", "eeur", "apac", "oc"] | None = None
+    """Primary location hint. Changing it replaces (empties) the database."""
+    read_replication: Literal["auto", "disabled"] = "disabled"
+    """Always sent explicitly: an omitted value drifts on refresh (cf-tf #6309)."""
+
+
+class QueueSpec(Strict):
+    dead_letter_queue: Annotated[str, Field(pattern=LOGICAL_NAME)] | None = None
+    """Logical name of this queue's dead-letter queue, created with it. Required if consumed."""
+
+
+class SecretsStoreSpec(Strict):
+    """Exactly one of `id` (an existing store, e.g. the account's default) or `name` (create)."""
+
+    id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretsStoreSpec:
+        if (self.id is None) == (self.name is None):
+            raise ValueError("set exactly one of `id` (existing store) or `name` (store to create)")
+        return self
+
+
+class SecretSpec(Strict):
+    config_key: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")]
+    """Stack config key holding the value, set with `pulumi config set --secret <key>`."""
+    scopes: list[Literal["workers", "ai_gateway"]] = ["workers"]
+
+
+class ConsumerSpec(Strict):
+    """A worker consuming a queue. Limits per Cloudflare's documented Queues limits."""
+
+    queue: str
+    batch_size: Annotated[int, Field(ge=1, le=MAX_BATCH_SIZE)] = 10
+    max_retries: Annotated[int, Field(ge=0, le=MAX_RETRIES)] = 3
+    retry_delay_seconds: Annotated[int, Field(ge=0, le=MAX_RETRY_DELAY_SECONDS)] = 0
+    max_wait_time_ms: Annotated[int, Field(ge=0, le=MAX_WAIT_TIME_MS)] = 5_000
+    max_concurrency: Annotated[int, Field(ge=1, le=MAX_CONCURRENCY)] | None = None
+
+
+BINDING_KINDS = (
+    "service", "kv", "d1", "queue", "secret", "dispatch_namespace", "text", "secret_text"
+)
+
+
+class BindingSpec(Strict):
+    """One binding; exactly one kind key says what it points at.
+
+    service: a worker's script name (declared or external); kv / d1 / queue / dispatchNamespace:
+    a logical name declared in this stack; secret: a Secrets Store secret declared in `secrets`;
+    text: a plain value; secretText: a stack config key set with `--secret`.
+    """
+
+    name: str
+    service: str | None = None
+    entrypoint: str | None = None
+    kv: str | None = None
+    d1: str | None = None
+    queue: str | None = None
+    secret: str | None = None
+    dispatch_namespace: str | None = None
+    text: str | None = None
+    secret_text: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> BindingSpec:
+        kinds = [k for k in BINDING_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            keys = ", ".join(to_camel(k) for k in BINDING_KINDS)
+            found = ", ".join(to_camel(k) for k in kinds) or "none"
+            raise ValueError(f"binding needs exactly one of: {keys} (found: {found})")
+        if self.entrypoint is not None and self.service is None:
+            raise ValueError("`entrypoint` only applies to a `service` binding")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in BINDING_KINDS if getattr(self, k) is not None)
+
+    @property
+    def target(self) -> str:
+        return getattr(self, self.kind)
+
+
+class CustomDomainSpec(Strict):
+    hostname: str
+    zone_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+class WorkerSpec(Strict):
+    """A worker this program owns: its code (a bundle built elsewhere) and all its bindings."""
+
+    bundle: str
+    """Path of the built bundle, relative to the project directory."""
+    main_module: str = "index.js"
+    compatibility_date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    compatibility_flags: list[str] = []
+    bindings: list[BindingSpec] = []
+    consumes: list[ConsumerSpec] = []
+    custom_domains: list[CustomDomainSpec] = []
+
+
+class TenantScriptSpec(Strict):
+    """A tenant script uploaded into a dispatch namespace by the tenant pipeline.
+
+    Listed so its bindings can be checked; this program does not upload tenant code.
+    """
+
+    bindings: list[BindingSpec] = []
+
+
+class DispatchNamespaceSpec(Strict):
+    tenant_scripts: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], TenantScriptSpec] = {}
+
+
+class DmarcSpec(Strict):
+    policy: Literal["none", "quarantine", "reject"] = "none"
+    rua: str | None = None
+    """Aggregate report address, e.g. mailto:dmarc@example.com."""
+
+
+class WebhookSpec(Strict):
+    worker: str
+    """Logical name of the worker that receives the events (deployed before the webhook, since
+    Postmark test-posts to the URL when the webhook is saved)."""
+    url: Annotated[str, Field(pattern=r"^https://")]
+    bearer_config_key: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")]
+    """Stack config key (set with --secret) of the bearer the mail worker expects."""
+
+
+class MailSpec(Strict):
+    """The sending domain: Postmark server and domain, Route 53 records, verification."""
+
+    sending_domain: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
+    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{5,31}$")]
+    server_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*$")]
+    return_path_subdomain: str = "pm-bounces"
+    dmarc: DmarcSpec = DmarcSpec()
+    spf: bool = False
+    inbound_mx: bool = False
+    verification_timeout_seconds: Annotated[int, Field(ge=0, le=3600)] = 600
+    webhook: WebhookSpec | None = None
+    server_token_secret: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")] | None = None
+    """Secrets Store secret the stack fills with the Postmark server's API token; workers bind it
+    like any other secret (`secret: <this name>`)."""
+
+
+Environment = Literal["staging", "prod"]
+
+
+class PlatformSpec(Strict):
+    """The whole platform of one stack."""
+
+    environment: Environment
+    account_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    protect_stateful: bool = True
+    """Protect stateful resources. Prod always protects; staging follows this flag."""
+    kv_namespaces: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], KvNamespaceSpec] = {}
+    d1_databases: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], D1DatabaseSpec] = {}
+    queues: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], QueueSpec] = {}
+    secrets_store: SecretsStoreSpec | None = None
+    secrets: dict[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")], SecretSpec] = {}
+    dispatch_namespaces: dict[
+        Annotated[str, Field(pattern=LOGICAL_NAME)], DispatchNamespaceSpec
+    ] = {}
+    external_workers: list[str] = []
+    """Script names of workers owned elsewhere that bindings may target."""
+    workers: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], WorkerSpec] = {}
+    mail: MailSpec | None = None

@@ -1,0 +1,258 @@
+"""Cross-reference checks over a well-formed platform config.
+
+Each check returns problems instead of raising, so a user sees every mistake in one run. These
+catch, before deploy, what Cloudflare would otherwise report in production: "Could not resolve
+service binding", "Queue does not exist", "Wildcard operators are not allowed in Custom Domains".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from stacks import naming
+from stacks.errors import Problem
+from stacks.schema import JS_IDENTIFIER, BindingSpec, PlatformSpec
+
+
+def check(spec: PlatformSpec) -> list[Problem]:
+    return [
+        *_environment(spec),
+        *_queues(spec),
+        *_worker_bindings(spec),
+        *_consumers(spec),
+        *_tenant_scripts(spec),
+        *_custom_domains(spec),
+        *_mail(spec),
+    ]
+
+
+def _declared_scripts(spec: PlatformSpec) -> dict[str, str]:
+    """Script name -> logical worker name, for workers this stack owns."""
+    return {naming.physical(name, spec.environment): name for name in spec.workers}
+
+
+def _tenant_scripts_by_name(spec: PlatformSpec) -> dict[str, str]:
+    return {
+        script: ns for ns, nsspec in spec.dispatch_namespaces.items() for script in nsspec.tenant_scripts
+    }
+
+
+def _dead_letter_queues(spec: PlatformSpec) -> dict[str, str]:
+    """DLQ logical name -> the queue it serves."""
+    return {q.dead_letter_queue: name for name, q in spec.queues.items() if q.dead_letter_queue}
+
+
+def _environment(spec: PlatformSpec) -> Iterator[Problem]:
+    env = spec.environment
+    if env == "prod" and not spec.protect_stateful:
+        yield Problem(
+            "protectStateful",
+            "prod always protects stateful resources; remove `protectStateful: false`",
+        )
+    declared = _declared_scripts(spec)
+    for i, name in enumerate(spec.external_workers):
+        path = f"externalWorkers[{i}]"
+        other = naming.foreign_environment(name, env)
+        if other:
+            yield Problem(
+                path,
+                f"'{name}' is a {other} name in the {env} stack; "
+                f"use '{naming.for_environment(name, env)}'",
+            )
+        if name in declared:
+            yield Problem(
+                path,
+                f"'{name}' is declared under `workers` too; a worker is owned here or external, "
+                "not both",
+            )
+    for name, count in Counter(spec.external_workers).items():
+        if count > 1:
+            yield Problem("externalWorkers", f"'{name}' is listed {count} times")
+
+
+def _queues(spec: PlatformSpec) -> Iterator[Problem]:
+    seen: dict[str, str] = {}
+    for name, q in spec.queues.items():
+        dlq = q.dead_letter_queue
+        if dlq is None:
+            continue
+        path = f"queues.{name}.deadLetterQueue"
+        if dlq == name:
+            yield Problem(path, "a queue cannot be its own dead-letter queue; name another queue")
+        elif dlq in spec.queues:
+            yield Problem(
+                path,
+                f"'{dlq}' is declared as a queue too; the dead-letter queue is created with "
+                f"'{name}', so remove it from `queues`",
+            )
+        elif dlq in seen:
+            yield Problem(path, f"'{dlq}' is already the dead-letter queue of '{seen[dlq]}'")
+        seen[dlq] = name
+
+
+def _worker_bindings(spec: PlatformSpec) -> Iterator[Problem]:
+    for worker, wspec in spec.workers.items():
+        yield from _bindings(spec, f"workers.{worker}.bindings", wspec.bindings, tenant=False)
+
+
+def _tenant_scripts(spec: PlatformSpec) -> Iterator[Problem]:
+    for ns, nsspec in spec.dispatch_namespaces.items():
+        for script, sspec in nsspec.tenant_scripts.items():
+            path = f"dispatchNamespaces.{ns}.tenantScripts.{script}.bindings"
+            yield from _bindings(spec, path, sspec.bindings, tenant=True)
+
+
+def _bindings(
+    spec: PlatformSpec, path: str, bindings: list[BindingSpec], *, tenant: bool
+) -> Iterator[Problem]:
+    counts = Counter(b.name for b in bindings)
+    for i, b in enumerate(bindings):
+        here = f"{path}[{i}]"
+        if not JS_IDENTIFIER.match(b.name):
+            yield Problem(
+                f"{here}.name",
+                f"'{b.name}' is not a valid JavaScript identifier (letters, digits, _ and $, "
+                "not starting with a digit); workers read bindings as `env.NAME`",
+            )
+        if counts[b.name] > 1:
+            yield Problem(f"{here}.name", f"binding name '{b.name}' is used {counts[b.name]} times")
+        yield from _binding_target(spec, here, b, tenant=tenant)
+
+
+def _binding_target(spec: PlatformSpec, here: str, b: BindingSpec, *, tenant: bool) -> Iterator[Problem]:
+    kind, target = b.kind, b.target
+    key = f"{here}.{_camel(kind)}"
+    if kind == "service":
+        yield from _service_target(spec, key, target, tenant=tenant)
+    elif kind == "queue":
+        if target not in spec.queues and target not in _dead_letter_queues(spec):
+            yield Problem(
+                key,
+                f"queue '{target}' is not declared (Cloudflare: \"Queue does not exist\"); "
+                f"declare it under `queues` (declared: {_list(spec.queues)})",
+            )
+    elif kind in ("kv", "d1", "dispatch_namespace"):
+        section, declared = {
+            "kv": ("kvNamespaces", spec.kv_namespaces),
+            "d1": ("d1Databases", spec.d1_databases),
+            "dispatch_namespace": ("dispatchNamespaces", spec.dispatch_namespaces),
+        }[kind]
+        if target not in declared:
+            yield Problem(
+                key, f"'{target}' is not declared under `{section}` (declared: {_list(declared)})"
+            )
+    elif kind == "secret":
+        known = set(spec.secrets)
+        if spec.mail and spec.mail.server_token_secret:
+            known.add(spec.mail.server_token_secret)
+        if target not in known:
+            yield Problem(key, f"secret '{target}' is not declared under `secrets` (declared: {_list(known)})")
+        if spec.secrets_store is None:
+            yield Problem(key, "secret bindings need a `secretsStore` (an existing `id` or a `name`)")
+
+
+def _service_target(spec: PlatformSpec, key: str, target: str, *, tenant: bool) -> Iterator[Problem]:
+    env = spec.environment
+    declared = _declared_scripts(spec)
+    tenants = _tenant_scripts_by_name(spec)
+    if target in tenants:
+        if tenant:
+            yield Problem(
+                key,
+                f"'{target}' is a script in dispatch namespace '{tenants[target]}'; service "
+                "bindings between scripts inside dispatch namespaces do not resolve on Cloudflare; "
+                "route through the dispatcher worker instead",
+            )
+        else:
+            yield Problem(
+                key,
+                f"'{target}' lives in dispatch namespace '{tenants[target]}' and cannot be a "
+                "service binding target; bind the namespace with `dispatchNamespace` instead",
+            )
+        return
+    other = naming.foreign_environment(target, env)
+    if other:
+        yield Problem(
+            key,
+            f"'{target}' is a {other} worker name in the {env} stack; "
+            f"use '{naming.for_environment(target, env)}'",
+        )
+        return
+    if target not in declared and target not in spec.external_workers:
+        known = sorted(declared) + sorted(spec.external_workers)
+        yield Problem(
+            key,
+            f"service '{target}' is neither declared under `workers` nor listed in "
+            f"`externalWorkers` (Cloudflare: \"Could not resolve service binding\"); "
+            f"known scripts: {', '.join(known) or 'none'}",
+        )
+
+
+def _consumers(spec: PlatformSpec) -> Iterator[Problem]:
+    consumed_by: dict[str, str] = {}
+    for worker, wspec in spec.workers.items():
+        for i, c in enumerate(wspec.consumes):
+            path = f"workers.{worker}.consumes[{i}].queue"
+            if c.queue not in spec.queues:
+                yield Problem(
+                    path,
+                    f"queue '{c.queue}' is not declared (Cloudflare: \"Queue does not exist\"); "
+                    f"declare it under `queues` (declared: {_list(spec.queues)})",
+                )
+                continue
+            if spec.queues[c.queue].dead_letter_queue is None:
+                yield Problem(
+                    path,
+                    f"queue '{c.queue}' is consumed but has no dead-letter queue; set "
+                    f"`queues.{c.queue}.deadLetterQueue` so failed messages are kept",
+                )
+            if c.queue in consumed_by:
+                yield Problem(
+                    path,
+                    f"queue '{c.queue}' already has consumer '{consumed_by[c.queue]}'; Cloudflare "
+                    "allows one worker consumer per queue",
+                )
+            consumed_by[c.queue] = worker
+
+
+def _custom_domains(spec: PlatformSpec) -> Iterator[Problem]:
+    for worker, wspec in spec.workers.items():
+        for i, d in enumerate(wspec.custom_domains):
+            if "*" in d.hostname:
+                yield Problem(
+                    f"workers.{worker}.customDomains[{i}].hostname",
+                    f"'{d.hostname}' has a wildcard (Cloudflare: \"Wildcard operators are not "
+                    "allowed in Custom Domains\"); use an exact hostname, or a route for patterns",
+                )
+
+
+def _mail(spec: PlatformSpec) -> Iterator[Problem]:
+    mail = spec.mail
+    if mail is None:
+        return
+    if mail.server_token_secret and spec.secrets_store is None:
+        yield Problem(
+            "mail.serverTokenSecret", "storing the server token needs a `secretsStore`"
+        )
+    if mail.webhook and mail.webhook.worker not in spec.workers:
+        yield Problem(
+            "mail.webhook.worker",
+            f"worker '{mail.webhook.worker}' is not declared under `workers` "
+            f"(declared: {_list(spec.workers)})",
+        )
+    if mail.server_token_secret in spec.secrets:
+        yield Problem(
+            "mail.serverTokenSecret",
+            f"'{mail.server_token_secret}' is also declared under `secrets`; the stack fills "
+            "it from the Postmark server, so remove it there",
+        )
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _list(names) -> str:
+    return ", ".join(sorted(names)) or "none"
