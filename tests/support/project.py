@@ -1,0 +1,69 @@
+"""Build throwaway projects (Pulumi.yaml + stack files + bundles) and evaluate them under mocks.
+
+The program code always comes from this repository; only config and bundles come from tmp.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from plan.engine import evaluate
+from plan.manifest import Manifest, Resource
+
+REPO = Path(__file__).resolve().parents[2]
+PLATFORM_KEY = "edge-platform:platform"
+
+
+def stack_file(stack: str) -> dict[str, Any]:
+    """The repository's Pulumi.<stack>.yaml as a dict (a deep copy: mutate freely)."""
+    return copy.deepcopy(yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text()))
+
+
+def platform_of(stack: str) -> dict[str, Any]:
+    return stack_file(stack)["config"][PLATFORM_KEY]
+
+
+def write_project(
+    root: Path,
+    stack: str,
+    platform: dict[str, Any],
+    *,
+    extra_config: dict[str, Any] | None = None,
+    bundles: bool = True,
+) -> Path:
+    """Write a project for `stack` whose config is `platform` plus the repo's other keys."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
+    data = stack_file(stack) if (REPO / f"Pulumi.{stack}.yaml").exists() else {"config": {}}
+    data["config"][PLATFORM_KEY] = platform
+    data["config"].update(extra_config or {})
+    (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    if bundles:
+        for name, worker in (platform.get("workers") or {}).items():
+            path = root / worker["bundle"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"export default {{ fetch() {{ return new Response('{name}') }} }}\n")
+    return root
+
+
+def evaluate_project(root: Path, stack: str, **kwargs: Any) -> Manifest:
+    return evaluate(REPO, stack, config_dir=root, **kwargs)
+
+
+def find(manifest: Manifest, type_suffix: str, name: str) -> Resource:
+    """The custom resource whose type ends with `type_suffix` and whose logical name is `name`."""
+    matches = [
+        r for r in manifest.resources if r.custom and r.type.endswith(type_suffix) and r.name == name
+    ]
+    assert len(matches) == 1, f"expected one {type_suffix} named {name}, found {len(matches)}"
+    return matches[0]
+
+
+def binding(script: Resource, name: str) -> dict[str, Any]:
+    found = [b for b in script.inputs.get("bindings", []) if b["name"] == name]
+    assert len(found) == 1, f"binding {name} not found once in {script.name}"
+    return found[0]
