@@ -27,13 +27,19 @@ def fail_config(message: str) -> None:
     raise typer.Exit(EXIT_CONFIG_ERROR)
 
 
-def evaluate_or_exit(stack: str, project_dir: Path = PROJECT_DIR):
-    """Evaluate a stack; config errors print every problem and exit 2."""
+class Options:
+    """Global options, set by the callback before any command runs."""
+
+    config_dir: Path = PROJECT_DIR
+
+
+def evaluate_or_exit(stack: str):
+    """Evaluate a stack of the config directory; config errors print every problem and exit 2."""
     from plan.engine import evaluate
     from stacks.errors import ConfigError
 
     try:
-        return evaluate(project_dir, stack)
+        return evaluate(PROJECT_DIR, stack, config_dir=Options.config_dir)
     except (ConfigError, StackFileError) as err:
         fail_config(str(err))
 
@@ -41,7 +47,9 @@ def evaluate_or_exit(stack: str, project_dir: Path = PROJECT_DIR):
 @app.command()
 def show(
     stack: Annotated[str, typer.Argument(help="Stack name: staging or prod.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stable JSON manifest.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stable JSON manifest.")
+    ] = False,
 ) -> None:
     """Print every resource STACK declares, with properties and options; secrets as [secret]."""
     from plan.render.show import render_show
@@ -55,8 +63,19 @@ def show(
 
 
 @app.callback()
-def main() -> None:
+def main(
+    config_dir: Annotated[
+        Path,
+        typer.Option(
+            "--config-dir",
+            help="Directory with Pulumi.yaml, the stack files and bundles (default: this project).",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = PROJECT_DIR,
+) -> None:
     """Offline plan, diff and checks of the platform's stacks (no credentials, no Pulumi CLI)."""
+    Options.config_dir = config_dir.resolve()
 
 
 def _register_commands() -> None:

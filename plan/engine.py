@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.output import Unknown
+from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 from plan.manifest import SECRET, UNKNOWN, Manifest, Resource, digest
@@ -158,7 +158,9 @@ def evaluate(
     pulumi.runtime.set_all_config(config.values, config.secret_keys)
     mocks = PlaceholderMocks()
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=config.project, stack=stack, preview=False, monitor=monitor
+    )
     run_kwargs.setdefault("missing_bundles", "unknown")
     run_kwargs.setdefault("project_dir", config_dir.resolve())
 

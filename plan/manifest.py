@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SECRET = "[secret]"
+SECRET = "[secret]"  # noqa: S105 (the marker that replaces secret values)
 UNKNOWN = "(known after apply)"
 
 

@@ -54,7 +54,9 @@ def load(
 ) -> LoadedPlatform:
     """Validate `raw` (the `platform` config object) completely or raise ConfigError."""
     if raw is None:
-        raise ConfigError(stack, [Problem("", "missing; declare the platform in Pulumi.<stack>.yaml")])
+        raise ConfigError(
+            stack, [Problem("", "missing; declare the platform in Pulumi.<stack>.yaml")]
+        )
     try:
         spec = PlatformSpec.model_validate(raw)
     except ValidationError as err:
@@ -63,7 +65,10 @@ def load(
     problems = topology.check(spec)
     if spec.environment != stack:
         problems.append(
-            Problem("environment", f"is '{spec.environment}' but the stack is '{stack}'; they must match")
+            Problem(
+                "environment",
+                f"is '{spec.environment}' but the stack is '{stack}'; they must match",
+            )
         )
     problems += _secret_config_keys(spec, config_key)
     bundles, bundle_problems = _bundles(spec, project_dir, missing_bundles)
@@ -90,7 +95,9 @@ def _from_pydantic(error: dict[str, Any]) -> Problem:
     return Problem(path, message.removeprefix("Value error, "))
 
 
-def _secret_config_keys(spec: PlatformSpec, config_key: Callable[[str], ConfigKey]) -> list[Problem]:
+def _secret_config_keys(
+    spec: PlatformSpec, config_key: Callable[[str], ConfigKey]
+) -> list[Problem]:
     wanted: list[tuple[str, str]] = [
         (f"secrets.{name}.configKey", s.config_key) for name, s in spec.secrets.items()
     ]
@@ -106,7 +113,9 @@ def _secret_config_keys(spec: PlatformSpec, config_key: Callable[[str], ConfigKe
         found = config_key(key)
         if not found.present:
             problems.append(
-                Problem(path, f"config key '{key}' is not set; run `pulumi config set --secret {key}`")
+                Problem(
+                    path, f"config key '{key}' is not set; run `pulumi config set --secret {key}`"
+                )
             )
         elif not found.secret:
             problems.append(

@@ -37,11 +37,15 @@ class MailDelivery:
         self.server_name = naming.postmark_server_name(mail.server_prefix, env, mail.sending_domain)
         self.return_path_domain = f"{mail.return_path_subdomain}.{mail.sending_domain}"
         self.server = PostmarkServer(
-            "mail-server", PostmarkServerArgs(name=self.server_name, delivery_type="Live"), opts=guard
+            "mail-server",
+            PostmarkServerArgs(name=self.server_name, delivery_type="Live"),
+            opts=guard,
         )
         self.domain = PostmarkDomain(
             "mail-domain",
-            PostmarkDomainArgs(name=mail.sending_domain, return_path_domain=self.return_path_domain),
+            PostmarkDomainArgs(
+                name=mail.sending_domain, return_path_domain=self.return_path_domain
+            ),
             opts=guard,
         )
         self.records = MailDnsRecords(

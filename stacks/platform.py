@@ -35,7 +35,9 @@ class Platform:
         out: dict[str, object] = {
             "environment": self.spec.environment,
             "accountId": self.spec.account_id,
-            "kvNamespaces": {k: {"id": v.namespace_id, "title": v.title} for k, v in self.kv.items()},
+            "kvNamespaces": {
+                k: {"id": v.namespace_id, "title": v.title} for k, v in self.kv.items()
+            },
             "d1Databases": {
                 k: {"id": v.database_id, "name": v.database_name} for k, v in self.d1.items()
             },
@@ -43,7 +45,10 @@ class Platform:
                 k: {
                     "id": v.queue_id,
                     "name": v.queue_name,
-                    "deadLetterQueue": {"id": v.dead_letter_queue_id, "name": v.dead_letter_queue_name},
+                    "deadLetterQueue": {
+                        "id": v.dead_letter_queue_id,
+                        "name": v.dead_letter_queue_name,
+                    },
                 }
                 for k, v in self.queues.items()
             },

@@ -82,7 +82,14 @@ class ConsumerSpec(Strict):
 
 
 BINDING_KINDS = (
-    "service", "kv", "d1", "queue", "secret", "dispatch_namespace", "text", "secret_text"
+    "service",
+    "kv",
+    "d1",
+    "queue",
+    "secret",
+    "dispatch_namespace",
+    "text",
+    "secret_text",
 )
 
 

@@ -34,7 +34,9 @@ def _declared_scripts(spec: PlatformSpec) -> dict[str, str]:
 
 def _tenant_scripts_by_name(spec: PlatformSpec) -> dict[str, str]:
     return {
-        script: ns for ns, nsspec in spec.dispatch_namespaces.items() for script in nsspec.tenant_scripts
+        script: ns
+        for ns, nsspec in spec.dispatch_namespaces.items()
+        for script in nsspec.tenant_scripts
     }
 
 
@@ -120,7 +122,9 @@ def _bindings(
         yield from _binding_target(spec, here, b, tenant=tenant)
 
 
-def _binding_target(spec: PlatformSpec, here: str, b: BindingSpec, *, tenant: bool) -> Iterator[Problem]:
+def _binding_target(
+    spec: PlatformSpec, here: str, b: BindingSpec, *, tenant: bool
+) -> Iterator[Problem]:
     kind, target = b.kind, b.target
     key = f"{here}.{_camel(kind)}"
     if kind == "service":
@@ -147,12 +151,18 @@ def _binding_target(spec: PlatformSpec, here: str, b: BindingSpec, *, tenant: bo
         if spec.mail and spec.mail.server_token_secret:
             known.add(spec.mail.server_token_secret)
         if target not in known:
-            yield Problem(key, f"secret '{target}' is not declared under `secrets` (declared: {_list(known)})")
+            yield Problem(
+                key, f"secret '{target}' is not declared under `secrets` (declared: {_list(known)})"
+            )
         if spec.secrets_store is None:
-            yield Problem(key, "secret bindings need a `secretsStore` (an existing `id` or a `name`)")
+            yield Problem(
+                key, "secret bindings need a `secretsStore` (an existing `id` or a `name`)"
+            )
 
 
-def _service_target(spec: PlatformSpec, key: str, target: str, *, tenant: bool) -> Iterator[Problem]:
+def _service_target(
+    spec: PlatformSpec, key: str, target: str, *, tenant: bool
+) -> Iterator[Problem]:
     env = spec.environment
     declared = _declared_scripts(spec)
     tenants = _tenant_scripts_by_name(spec)
@@ -184,7 +194,7 @@ def _service_target(spec: PlatformSpec, key: str, target: str, *, tenant: bool) 
         yield Problem(
             key,
             f"service '{target}' is neither declared under `workers` nor listed in "
-            f"`externalWorkers` (Cloudflare: \"Could not resolve service binding\"); "
+            f'`externalWorkers` (Cloudflare: "Could not resolve service binding"); '
             f"known scripts: {', '.join(known) or 'none'}",
         )
 
@@ -223,7 +233,7 @@ def _custom_domains(spec: PlatformSpec) -> Iterator[Problem]:
                 yield Problem(
                     f"workers.{worker}.customDomains[{i}].hostname",
                     f"'{d.hostname}' has a wildcard (Cloudflare: \"Wildcard operators are not "
-                    "allowed in Custom Domains\"); use an exact hostname, or a route for patterns",
+                    'allowed in Custom Domains"); use an exact hostname, or a route for patterns',
                 )
 
 
@@ -232,9 +242,7 @@ def _mail(spec: PlatformSpec) -> Iterator[Problem]:
     if mail is None:
         return
     if mail.server_token_secret and spec.secrets_store is None:
-        yield Problem(
-            "mail.serverTokenSecret", "storing the server token needs a `secretsStore`"
-        )
+        yield Problem("mail.serverTokenSecret", "storing the server token needs a `secretsStore`")
     if mail.webhook and mail.webhook.worker not in spec.workers:
         yield Problem(
             "mail.webhook.worker",

@@ -15,7 +15,11 @@ from components.cloudflare.bindings import (
 from components.cloudflare.d1 import D1Database, D1DatabaseArgs
 from components.cloudflare.dispatch import DispatchNamespace, DispatchNamespaceArgs
 from components.cloudflare.kv import KvNamespace, KvNamespaceArgs
-from components.cloudflare.queue import ConsumerSettings, QueueWithDeadLetter, QueueWithDeadLetterArgs
+from components.cloudflare.queue import (
+    ConsumerSettings,
+    QueueWithDeadLetter,
+    QueueWithDeadLetterArgs,
+)
 from components.cloudflare.secrets import SecretsStoreSecrets, SecretsStoreSecretsArgs, StoreSecret
 from components.cloudflare.worker import CustomDomain, Worker, WorkerArgs
 

@@ -31,7 +31,10 @@ class DispatchNamespace(pulumi.ComponentResource):
         super().__init__("edge:cloudflare:DispatchNamespace", name, None, opts)
         self.namespace_name = args.namespace_name
         namespace = cloudflare.WorkersForPlatformsDispatchNamespace(
-            name, account_id=args.account_id, name=args.namespace_name, opts=args.safety.options(self)
+            name,
+            account_id=args.account_id,
+            name=args.namespace_name,
+            opts=args.safety.options(self),
         )
         self.namespace_id = namespace.namespace_id
         # For bindings: an output, so a bound worker waits for the namespace.

@@ -24,7 +24,9 @@ class KvNamespace(pulumi.ComponentResource):
     namespace_id: pulumi.Output[str]
     title: str
 
-    def __init__(self, name: str, args: KvNamespaceArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: KvNamespaceArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("edge:cloudflare:KvNamespace", name, None, opts)
         self.title = args.title
         namespace = cloudflare.WorkersKvNamespace(

@@ -59,7 +59,10 @@ class QueueWithDeadLetter(pulumi.ComponentResource):
         self.queue_name = args.queue_name
         self.dead_letter_queue_name = args.dead_letter_queue_name
         queue = cloudflare.Queue(
-            name, account_id=args.account_id, queue_name=args.queue_name, opts=args.safety.options(self)
+            name,
+            account_id=args.account_id,
+            queue_name=args.queue_name,
+            opts=args.safety.options(self),
         )
         dead_letter = cloudflare.Queue(
             f"{name}-dlq",

@@ -52,7 +52,10 @@ class SecretsStoreSecrets(pulumi.ComponentResource):
             raise ValueError("set exactly one of store_id (existing store) or store_name (create)")
         if args.store_name is not None:
             store = cloudflare.SecretsStore(
-                name, account_id=args.account_id, name=args.store_name, opts=args.safety.options(self)
+                name,
+                account_id=args.account_id,
+                name=args.store_name,
+                opts=args.safety.options(self),
             )
             self.store_id = store.id
         else:

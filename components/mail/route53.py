@@ -68,7 +68,9 @@ class MailDnsRecords(pulumi.ComponentResource):
     return_path: aws.route53.Record
     dmarc: aws.route53.Record
 
-    def __init__(self, name: str, args: MailDnsRecordsArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: MailDnsRecordsArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         super().__init__("edge:mail:MailDnsRecords", name, None, opts)
 
         def record(suffix: str, host: pulumi.Input[str], type_: str, value: pulumi.Input[str]):
@@ -84,7 +86,10 @@ class MailDnsRecords(pulumi.ComponentResource):
             )
 
         self.dkim = record(
-            "dkim", args.dkim_host, "TXT", pulumi.Output.from_input(args.dkim_value).apply(split_txt)
+            "dkim",
+            args.dkim_host,
+            "TXT",
+            pulumi.Output.from_input(args.dkim_value).apply(split_txt),
         )
         self.return_path = record(
             "return-path", args.return_path_domain, "CNAME", args.return_path_target

@@ -57,7 +57,9 @@ def evaluate_project(root: Path, stack: str, **kwargs: Any) -> Manifest:
 def find(manifest: Manifest, type_suffix: str, name: str) -> Resource:
     """The custom resource whose type ends with `type_suffix` and whose logical name is `name`."""
     matches = [
-        r for r in manifest.resources if r.custom and r.type.endswith(type_suffix) and r.name == name
+        r
+        for r in manifest.resources
+        if r.custom and r.type.endswith(type_suffix) and r.name == name
     ]
     assert len(matches) == 1, f"expected one {type_suffix} named {name}, found {len(matches)}"
     return matches[0]

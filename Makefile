@@ -1,0 +1,38 @@
+# Everything a person or CI runs. `make plan` and `make test` set up .venv on first use.
+PYTHON_BIN ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= staging
+BASE ?= origin/main
+
+.PHONY: setup plan diff check test lint preview up
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON_BIN) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+plan: setup  ## offline plan of STACK (mock engine, no credentials)
+	$(PY) -m plan show $(STACK)
+
+diff: setup  ## offline diff of every stack against BASE
+	$(PY) -m plan diff --base $(BASE)
+
+check: setup  ## offline policy checks of STACK
+	$(PY) -m plan check $(STACK)
+
+test: setup
+	$(PY) -m pytest -q -n 2
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline .github/workflows
+
+preview: setup  ## real preview: needs the Pulumi CLI, a backend and cloud credentials
+	pulumi preview --diff --policy-pack policy -s $(STACK)
+
+up: setup  ## real deploy of STACK
+	pulumi up -s $(STACK)
