@@ -7,6 +7,7 @@ have been asked to create, with its options (protect, retain, dependencies, alia
 
 from __future__ import annotations
 
+import contextvars
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,27 @@ from plan.manifest import SECRET, UNKNOWN, Manifest, Resource, digest
 from plan.stackfile import read_stack_config
 
 # Outputs a provider computes that other resources consume (ids mostly). The mock answers them
-# with readable placeholders so a plan shows which resource a binding points at.
+# with readable placeholders so a plan shows which resource a binding points at. List-valued
+# outputs are marked with a trailing "[]".
 COMPUTED_OUTPUTS: dict[str, tuple[str, ...]] = {
     "cloudflare:index/queue:Queue": ("queue_id",),
     "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace": (
         "namespace_id",
     ),
     "aws:route53/record:Record": ("fqdn",),
+    "pulumi-python:dynamic/postmark:Server": (
+        "server_id",
+        "api_tokens[]",
+        "inbound_hash",
+        "server_link",
+        "inbound_address",
+    ),
+    "pulumi-python:dynamic/postmark:Domain": (
+        "domain_id",
+        "dkim_host",
+        "dkim_text_value",
+        "return_path_cname_value",
+    ),
 }
 PROGRAM_PACKAGES = ("stacks", "components")
 
@@ -35,11 +50,11 @@ class PlaceholderMocks(pulumi_mocks.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
         for key in COMPUTED_OUTPUTS.get(args.typ, ()):
-            state.setdefault(key, f"<{args.name}.{key}>")
-        # Dynamic resources pre-declare their outputs as None inputs.
-        for key, value in args.inputs.items():
-            if value is None and not key.startswith("__"):
-                state[key] = f"<{args.name}.{key}>"
+            if key.endswith("[]"):
+                key = key[:-2]
+                state.setdefault(key, [f"<{args.name}.{key}[0]>"])
+            else:
+                state.setdefault(key, f"<{args.name}.{key}>")
         return (f"<{args.name}.id>" if args.custom else "", state)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
@@ -50,6 +65,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi_mocks.Mocks):
         super().__init__(mocks)
         self.recorded: list[Resource] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the real engine forms them: the type is qualified by the parent's whole type
+        chain, and resources directly under the stack carry no stack type (the SDK's mock monitor
+        keeps only the last parent type and includes the stack's)."""
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -128,6 +153,17 @@ def _alias(alias) -> str:
     return "alias(" + ",".join(p for p in parts if p) + ")"
 
 
+def install_mocks(project: str, stack: str) -> RecordingMonitor:
+    """Point the SDK at a fresh recording mock monitor (call it inside a fresh context)."""
+    # set_mocks keeps a root stack resource it can still see; start from none so that a second
+    # evaluation in one process never parents its resources to the first stack.
+    pulumi.runtime.settings.ROOT.set(None)
+    mocks = PlaceholderMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    return monitor
+
+
 def _use_program_from(project_dir: Path) -> None:
     """Import the program's packages from `project_dir` (the working tree or a base worktree)."""
     path = str(project_dir.resolve())
@@ -143,26 +179,44 @@ def _use_program_from(project_dir: Path) -> None:
 
 
 def evaluate(
-    project_dir: Path, stack: str, *, config_dir: Path | None = None, **run_kwargs: Any
+    project_dir: Path,
+    stack: str,
+    *,
+    config_dir: Path | None = None,
+    bundle_dir: Path | None = None,
+    **run_kwargs: Any,
 ) -> Manifest:
     """Run the program of `project_dir` for `stack` under mocks and return its manifest.
 
-    config_dir: where Pulumi.yaml / Pulumi.<stack>.yaml and the bundles are (default: project_dir).
+    config_dir: where Pulumi.yaml / Pulumi.<stack>.yaml are (default: project_dir).
+    bundle_dir: where the worker bundles are (default: config_dir). `plan diff` points the base
+    tree at the working tree's bundles: they are build artifacts, not part of a commit.
     Raises stacks.errors.ConfigError for an invalid config (nothing is registered then).
     """
+    # The SDK keeps settings, config and the root stack in context variables: an empty context
+    # per evaluation keeps one stack's state from leaking into the next in the same process.
+    return contextvars.Context().run(
+        _evaluate, project_dir, stack, config_dir, bundle_dir, run_kwargs
+    )
+
+
+def _evaluate(
+    project_dir: Path,
+    stack: str,
+    config_dir: Path | None,
+    bundle_dir: Path | None,
+    run_kwargs: dict[str, Any],
+) -> Manifest:
     config_dir = config_dir or project_dir
+    bundle_dir = bundle_dir or config_dir
     config = read_stack_config(config_dir, stack)
     _use_program_from(project_dir)
     from stacks import program  # imported after choosing which tree it comes from
 
     pulumi.runtime.set_all_config(config.values, config.secret_keys)
-    mocks = PlaceholderMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(
-        mocks, project=config.project, stack=stack, preview=False, monitor=monitor
-    )
+    monitor = install_mocks(config.project, stack)
     run_kwargs.setdefault("missing_bundles", "unknown")
-    run_kwargs.setdefault("project_dir", config_dir.resolve())
+    run_kwargs.setdefault("project_dir", bundle_dir.resolve())
 
     outputs: dict[str, Any] = {}
 
@@ -174,7 +228,7 @@ def evaluate(
         return pulumi.Output.from_input(built.outputs()).apply(outputs.update)
 
     run_program()
-    resources = [_relative_paths(r, config_dir) for r in monitor.recorded]
+    resources = [_relative_paths(r, bundle_dir) for r in monitor.recorded]
     return Manifest(
         project=config.project, stack=stack, resources=resources, outputs=_clean(outputs)[0]
     )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pulumi
 
 from components.mail.postmark import (
+    ContentTrigger,
     PostmarkDomain,
     PostmarkDomainArgs,
     PostmarkDomainVerification,
@@ -16,6 +17,8 @@ from components.mail.postmark import (
     PostmarkServerArgs,
     PostmarkWebhook,
     PostmarkWebhookArgs,
+    Trigger,
+    WebhookTriggers,
 )
 from components.mail.route53 import MailDnsRecords, MailDnsRecordsArgs
 from components.safety import DataSafety
@@ -26,14 +29,17 @@ if TYPE_CHECKING:
     from stacks.platform import Platform, SecretConfig
 
 
-class MailDelivery:
+class MailDelivery(pulumi.ComponentResource):
+    """Everything that makes one stack's sending domain deliver mail."""
+
     def __init__(self, spec: PlatformSpec, secret_config: SecretConfig, safety: DataSafety):
+        super().__init__("edge:mail:MailDelivery", "mail", None, None)
         mail = spec.mail
         assert mail is not None
         self._spec = spec
         self._secret_config = secret_config
         env = spec.environment
-        guard = pulumi.ResourceOptions(protect=safety.protect)
+        guard = pulumi.ResourceOptions(parent=self, protect=safety.protect)
         self.server_name = naming.postmark_server_name(mail.server_prefix, env, mail.sending_domain)
         self.return_path_domain = f"{mail.return_path_subdomain}.{mail.sending_domain}"
         self.server = PostmarkServer(
@@ -63,11 +69,12 @@ class MailDelivery:
                 inbound_mx=mail.inbound_mx,
                 safety=DataSafety(protect=safety.protect),
             ),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.verification = PostmarkDomainVerification(
             "mail-domain-verification",
             PostmarkDomainVerificationArgs(
-                domain_id=self.domain.id,
+                domain_id=self.domain.domain_id,
                 dkim_host=self.domain.dkim_host,
                 dkim_text_value=self.domain.dkim_text_value,
                 return_path_domain=self.return_path_domain,
@@ -75,11 +82,12 @@ class MailDelivery:
                 timeout_seconds=mail.verification_timeout_seconds,
             ),
             # Postmark can only verify what DNS already serves.
-            opts=pulumi.ResourceOptions(depends_on=[self.records]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.records]),
         )
         self.server_token: pulumi.Output[str] = pulumi.Output.secret(
             self.server.api_tokens.apply(lambda tokens: tokens[0])
         )
+        self.register_outputs({"server_name": self.server_name})
 
     def add_webhook(self, platform: Platform) -> None:
         webhook = self._spec.mail.webhook if self._spec.mail else None
@@ -89,12 +97,18 @@ class MailDelivery:
         self.webhook = PostmarkWebhook(
             "mail-webhook",
             PostmarkWebhookArgs(
-                server_id=self.server.id,
+                server_id=self.server.server_id,
                 url=webhook.url,
+                # What the mail worker records: deliveries, bounces and spam complaints.
+                triggers=WebhookTriggers(
+                    delivery=Trigger(enabled=True),
+                    bounce=ContentTrigger(enabled=True),
+                    spam_complaint=ContentTrigger(enabled=True),
+                ),
                 http_headers={"Authorization": bearer.apply(lambda b: f"Bearer {b}")},
             ),
             # Postmark test-posts to the URL on save: the worker must be deployed first.
-            opts=pulumi.ResourceOptions(depends_on=[platform.workers[webhook.worker]]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[platform.workers[webhook.worker]]),
         )
 
 

@@ -1,12 +1,13 @@
 """Every config rule: a bad stack config fails before any resource, naming the key path."""
 
+import contextvars
 from pathlib import Path
 
 import pulumi
 import pytest
 from typer.testing import CliRunner
 
-from plan.engine import PlaceholderMocks, RecordingMonitor
+from plan.engine import install_mocks
 from stacks.errors import ConfigError
 from stacks.loader import ConfigKey, load
 from tests.support.project import platform_of, write_project
@@ -225,6 +226,10 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_invalid_config_registers_nothing(tmp_path):
+    contextvars.Context().run(_invalid_config_registers_nothing, tmp_path)
+
+
+def _invalid_config_registers_nothing(tmp_path):
     p = platform_of("staging")
     auth_bindings(p)[0]["service"] = "nope-staging"
     root = write_project(tmp_path, "staging", p)
@@ -233,9 +238,7 @@ def test_invalid_config_registers_nothing(tmp_path):
 
     config = read_stack_config(root, "staging")
     pulumi.runtime.set_all_config(config.values, config.secret_keys)
-    mocks = PlaceholderMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="edge-platform", stack="staging", monitor=monitor)
+    monitor = install_mocks("edge-platform", "staging")
 
     @pulumi.runtime.test
     def run():

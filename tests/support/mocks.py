@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from typing import Any
 
 import pulumi
 
-from plan.engine import PlaceholderMocks, RecordingMonitor
+from plan.engine import install_mocks
 from plan.manifest import Resource
 
 
 def register(declare: Callable[[], Any], *, stack: str = "test") -> list[Resource]:
     """Call `declare` inside a mocked Pulumi program and return every registered resource."""
-    mocks = PlaceholderMocks()
-    monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project="test", stack=stack, preview=False, monitor=monitor)
+    return contextvars.Context().run(_register, declare, stack)
+
+
+def _register(declare: Callable[[], Any], stack: str) -> list[Resource]:
+    monitor = install_mocks("test", stack)
 
     @pulumi.runtime.test
     def program():
