@@ -44,7 +44,9 @@ class MailDelivery(pulumi.ComponentResource):
         self.return_path_domain = f"{mail.return_path_subdomain}.{mail.sending_domain}"
         self.server = PostmarkServer(
             "mail-server",
-            PostmarkServerArgs(name=self.server_name, delivery_type="Live"),
+            PostmarkServerArgs(
+                name=self.server_name, delivery_type="Live", adopt=mail.adopt_existing_server
+            ),
             opts=guard,
         )
         self.domain = PostmarkDomain(

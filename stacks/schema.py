@@ -188,6 +188,10 @@ class MailSpec(Strict):
     dmarc: DmarcSpec = DmarcSpec()
     spf: bool = False
     inbound_mx: bool = False
+    adopt_existing_server: bool = False
+    """Adopt a Postmark server that already has this stack's server name (created by hand or
+    by an earlier tool) instead of failing on the name conflict. Dynamic-provider resources
+    cannot be `pulumi import`ed; this is how they are brought under management."""
     verification_timeout_seconds: Annotated[int, Field(ge=0, le=3600)] = 600
     webhook: WebhookSpec | None = None
     server_token_secret: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")] | None = None
