@@ -216,3 +216,12 @@ def test_repointing_mail_service_changes_one_binding_only(stack_manifest, tmp_pa
     assert binding(auth, "MAIL_SERVICE")["service"] == "cosmos-mail-worker"
     # Bound to an external worker by name: no dependency on the mail worker any more.
     assert find(changed, SCRIPT, "bookmarks-mail-worker").urn not in auth.dependencies
+
+
+def test_existing_postmark_server_is_adopted_only_when_asked(stack_manifest, tmp_path):
+    server = find(stack_manifest("staging"), "postmark:Server", "mail-server")
+    assert server.inputs["adopt"] is False
+    p = platform_of("staging")
+    p["mail"]["adoptExistingServer"] = True
+    adopted = evaluate(REPO, "staging", config_dir=write_project(tmp_path, "staging", p))
+    assert find(adopted, "postmark:Server", "mail-server").inputs["adopt"] is True
