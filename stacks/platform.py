@@ -95,8 +95,7 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
             ),
         )
     for key, q in sorted(spec.queues.items()):
-        if q.dead_letter_queue is None:
-            raise NotImplementedError(f"queue '{key}' without a dead-letter queue")
+        assert q.dead_letter_queue, "validated: every queue has a dead-letter queue"
         platform.queues[key] = cf.QueueWithDeadLetter(
             key,
             cf.QueueWithDeadLetterArgs(

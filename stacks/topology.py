@@ -23,6 +23,7 @@ def check(spec: PlatformSpec) -> list[Problem]:
         *_consumers(spec),
         *_tenant_scripts(spec),
         *_custom_domains(spec),
+        *_secrets(spec),
         *_mail(spec),
     ]
 
@@ -74,10 +75,17 @@ def _environment(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def _queues(spec: PlatformSpec) -> Iterator[Problem]:
+    consumed = {c.queue for w in spec.workers.values() for c in w.consumes}
     seen: dict[str, str] = {}
     for name, q in spec.queues.items():
         dlq = q.dead_letter_queue
         if dlq is None:
+            if name not in consumed:  # a consumed one is reported at its consumer
+                yield Problem(
+                    f"queues.{name}",
+                    f"queue '{name}' has no `deadLetterQueue`; every queue here gets one so that "
+                    "messages whose retries run out are kept, whoever consumes it",
+                )
             continue
         path = f"queues.{name}.deadLetterQueue"
         if dlq == name:
@@ -235,6 +243,14 @@ def _custom_domains(spec: PlatformSpec) -> Iterator[Problem]:
                     f"'{d.hostname}' has a wildcard (Cloudflare: \"Wildcard operators are not "
                     'allowed in Custom Domains"); use an exact hostname, or a route for patterns',
                 )
+
+
+def _secrets(spec: PlatformSpec) -> Iterator[Problem]:
+    if spec.secrets and spec.secrets_store is None:
+        yield Problem(
+            "secrets",
+            "secrets need a `secretsStore` (an existing store `id`, or a `name` to create)",
+        )
 
 
 def _mail(spec: PlatformSpec) -> Iterator[Problem]:

@@ -97,6 +97,18 @@ def test_consumed_queue_needs_a_dead_letter_queue():
     assert "no dead-letter queue" in msg and "queues.mail-outbox.deadLetterQueue" in msg
 
 
+def test_every_queue_has_a_dead_letter_queue():
+    p = platform_of("staging")
+    p["queues"]["mail-events"] = {}
+    assert "no `deadLetterQueue`" in only(problems(p), "queues.mail-events")
+
+
+def test_secrets_need_a_store():
+    p = platform_of("staging")
+    del p["secretsStore"]
+    assert "need a `secretsStore`" in only(problems(p), "secrets")
+
+
 def test_dead_letter_queue_cannot_be_the_queue_itself():
     p = platform_of("staging")
     p["queues"]["mail-outbox"]["deadLetterQueue"] = "mail-outbox"
