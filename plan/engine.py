@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextvars
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -164,18 +166,43 @@ def install_mocks(project: str, stack: str) -> RecordingMonitor:
     return monitor
 
 
-def _use_program_from(project_dir: Path) -> None:
-    """Import the program's packages from `project_dir` (the working tree or a base worktree)."""
+def _program_modules() -> dict[str, Any]:
+    return {n: m for n, m in sys.modules.items() if n.split(".")[0] in PROGRAM_PACKAGES}
+
+
+@contextmanager
+def _program_from(project_dir: Path) -> Iterator[None]:
+    """Import the program's packages from `project_dir`.
+
+    For the tree already loaded (the usual case) this does nothing. For another tree (a base
+    worktree evaluated in this process) it swaps every program module out and, afterwards, puts
+    back exactly the modules and import path the caller had, so the classes the caller holds
+    (ConfigError, providers...) stay the ones in use."""
     path = str(project_dir.resolve())
-    if sys.path[:1] != [path]:
-        if path in sys.path:
-            sys.path.remove(path)
-        sys.path.insert(0, path)
-    for name in list(sys.modules):
-        module = sys.modules[name]
-        file = getattr(module, "__file__", None) or ""
-        if name.split(".")[0] in PROGRAM_PACKAGES and not file.startswith(path):
+    loaded = _program_modules()
+    if not loaded:  # first evaluation in this process: this tree becomes the loaded one
+        if sys.path[:1] != [path]:
+            sys.path.insert(0, path)
+        yield
+        return
+    if all(_module_file(m).startswith(path + "/") for m in loaded.values()):
+        yield
+        return
+    saved_path = list(sys.path)
+    for name in loaded:
+        del sys.modules[name]
+    sys.path.insert(0, path)
+    try:
+        yield
+    finally:
+        for name in _program_modules():
             del sys.modules[name]
+        sys.modules.update(loaded)
+        sys.path[:] = saved_path
+
+
+def _module_file(module: Any) -> str:
+    return getattr(module, "__file__", None) or ""
 
 
 def evaluate(
@@ -210,7 +237,13 @@ def _evaluate(
     config_dir = config_dir or project_dir
     bundle_dir = bundle_dir or config_dir
     config = read_stack_config(config_dir, stack)
-    _use_program_from(project_dir)
+    with _program_from(project_dir):
+        return _evaluate_here(config, stack, config_dir, bundle_dir, run_kwargs)
+
+
+def _evaluate_here(
+    config: Any, stack: str, config_dir: Path, bundle_dir: Path, run_kwargs: dict[str, Any]
+) -> Manifest:
     from stacks import program  # imported after choosing which tree it comes from
 
     pulumi.runtime.set_all_config(config.values, config.secret_keys)

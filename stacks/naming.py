@@ -6,7 +6,10 @@ and how to tell that a name belongs to another environment.
 
 from __future__ import annotations
 
-from stacks.schema import Environment
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # keeps this module free of pydantic for the policy pack's own virtualenv
+    from stacks.schema import Environment
 
 # Hyphenated names (workers, KV titles, D1, queues, dispatch namespaces) and Secrets Store
 # secret names (upper snake case) get different suffix styles.

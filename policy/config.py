@@ -1,0 +1,108 @@
+"""What the rules need from the stack config but cannot see in resources.
+
+A service binding may call a worker this stack does not deploy (`externalWorkers`), and must
+never call a tenant script of a dispatch namespace (`dispatchNamespaces.<ns>.tenantScripts`,
+validated by stacks/ but uploaded by the tenant pipeline, so no resource shows them). Both lists
+live in the stack config `edge-platform:platform`; this module reads them there:
+
+- offline (`python -m plan check`, `check_manifest`): from `Pulumi.<stack>.yaml` of the project;
+- under CrossGuard: from the policy config (`--policy-pack-config`, keys `externalWorkers` and
+  `tenantScripts`) when given, else from the stack config the CLI hands to the pack's process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stacks.errors import CONFIG_KEY
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+CONFIG_NAMESPACE, PLATFORM_KEY = CONFIG_KEY.split(":", 1)
+
+EXTERNAL_WORKERS = "externalWorkers"
+TENANT_SCRIPTS = "tenantScripts"
+
+CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
+    EXTERNAL_WORKERS: {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Script names of workers owned elsewhere that service bindings may call "
+        "(the stack's `externalWorkers`). Default: read from the stack config.",
+    },
+    TENANT_SCRIPTS: {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "description": "Dispatch namespace (logical name) -> its tenant script names (the "
+        "stack's `dispatchNamespaces.<ns>.tenantScripts`). Default: read from the stack config.",
+    },
+}
+"""JSON schema of the policy config (no defaults: an absent key means "use the stack config")."""
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    external_workers: frozenset[str] = frozenset()
+    """Script names bindings may call although no WorkersScript of the stack has them."""
+    tenant_scripts: Mapping[str, str] = field(default_factory=dict)
+    """Tenant script name -> the dispatch namespace it lives in."""
+    source: str = "no configuration"
+    """Where the lists came from, for messages (a wrong source is the likely cause of a
+    violation about an external worker)."""
+
+    @classmethod
+    def from_lists(
+        cls,
+        external_workers: Iterable[str] = (),
+        tenant_scripts: Mapping[str, Iterable[str]] | None = None,
+        *,
+        source: str,
+    ) -> PolicyConfig:
+        by_script = {
+            str(script): str(ns)
+            for ns, scripts in sorted((tenant_scripts or {}).items())
+            for script in scripts
+        }
+        return cls(frozenset(str(w) for w in external_workers), by_script, source)
+
+    @classmethod
+    def from_platform(cls, platform: Mapping[str, Any] | None, *, source: str) -> PolicyConfig:
+        """From the raw `edge-platform:platform` object (camelCase keys, as in the YAML)."""
+        platform = platform or {}
+        namespaces = platform.get("dispatchNamespaces") or {}
+        return cls.from_lists(
+            platform.get(EXTERNAL_WORKERS) or [],
+            {ns: list((spec or {}).get(TENANT_SCRIPTS) or {}) for ns, spec in namespaces.items()},
+            source=source,
+        )
+
+    @classmethod
+    def from_stack_file(cls, project_dir: Path, stack: str) -> PolicyConfig:
+        """From `Pulumi.<stack>.yaml` in `project_dir` (an empty config if there is none)."""
+        from plan.stackfile import StackFileError, read_stack_config
+
+        try:
+            config = read_stack_config(project_dir, stack)
+        except StackFileError:
+            return cls(source=f"no Pulumi.{stack}.yaml in {project_dir}")
+        raw = config.values.get(f"{config.project}:{PLATFORM_KEY}")
+        platform = json.loads(raw) if raw else None
+        return cls.from_platform(platform, source=f"Pulumi.{stack}.yaml")
+
+    def overridden_by(self, policy_config: Mapping[str, Any] | None) -> PolicyConfig:
+        """This config with the lists the CrossGuard policy config sets replacing ours."""
+        policy_config = policy_config or {}
+        if EXTERNAL_WORKERS not in policy_config and TENANT_SCRIPTS not in policy_config:
+            return self
+        tenants: dict[str, list[str]] = {}
+        for script, ns in self.tenant_scripts.items():
+            tenants.setdefault(ns, []).append(script)
+        both = EXTERNAL_WORKERS in policy_config and TENANT_SCRIPTS in policy_config
+        return PolicyConfig.from_lists(
+            policy_config.get(EXTERNAL_WORKERS, self.external_workers),
+            policy_config.get(TENANT_SCRIPTS, tenants),
+            source="policy config" if both else f"policy config and {self.source}",
+        )

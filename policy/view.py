@@ -1,0 +1,141 @@
+"""The neutral view of a resource that every rule reads, whoever runs the rules.
+
+Two producers fill it: `views_from_manifest` (the offline plan's manifest, for `python -m plan`)
+and `policy.crossguard` (pulumi_policy's arguments, under `pulumi preview/up --policy-pack`).
+Both give props as camelCase wire names and turn values that are not known yet into `UNKNOWN`,
+which rules skip rather than guess about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from plan.manifest import UNKNOWN as MANIFEST_UNKNOWN
+from plan.manifest import Manifest
+
+Environment = Literal["staging", "prod"]
+ENVIRONMENTS: tuple[Environment, ...] = ("staging", "prod")
+
+
+class _Unknown:
+    """A value known only after apply (preview of a new resource, an output of another one)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+def is_known(value: Any) -> bool:
+    return value is not UNKNOWN
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """One resource as the rules see it."""
+
+    type: str
+    """Type token, e.g. `cloudflare:index/queue:Queue`."""
+    name: str
+    """Logical name (the last part of the URN)."""
+    urn: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+    """camelCase wire names; unknown values are `UNKNOWN`. Offline, secrets read "[secret]";
+    under CrossGuard they are plaintext, so no rule may put a prop value in a message unless the
+    prop can never be secret."""
+    protect: bool = False
+    parent: str | None = None
+    """URN of the parent resource, if any."""
+    stack: str = ""
+
+    @property
+    def environment(self) -> Environment | None:
+        return environment_of(self.stack)
+
+    @property
+    def type_chain(self) -> list[str]:
+        """Types from the outermost ancestor to this resource, read from the URN."""
+        return type_chain_of_urn(self.urn)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+
+def environment_of(stack: str) -> Environment | None:
+    """The environment a stack deploys: its name, for the stacks `staging` and `prod`."""
+    name = stack.rsplit("/", 1)[-1]
+    return name if name in ENVIRONMENTS else None  # type: ignore[return-value]
+
+
+def _urn_parts(urn: str) -> list[str]:
+    # urn:pulumi:<stack>::<project>::<parent-type>$...$<type>::<name>
+    return urn.split("::", 3)
+
+
+def stack_of_urn(urn: str) -> str:
+    head = _urn_parts(urn)[0]
+    return head.split(":", 2)[2] if head.count(":") >= 2 else ""
+
+
+def type_chain_of_urn(urn: str) -> list[str]:
+    parts = _urn_parts(urn)
+    return parts[2].split("$") if len(parts) >= 3 else []
+
+
+def name_of_urn(urn: str) -> str:
+    parts = _urn_parts(urn)
+    return parts[3] if len(parts) == 4 else urn
+
+
+def views_from_manifest(manifest: Manifest) -> list[ResourceView]:
+    """Every resource of an offline manifest as a view.
+
+    Props are the recorded inputs plus the outputs the mock engine computes for other resources
+    to consume (a queue's `queueId` is "<mail-outbox.queue_id>"), as CrossGuard's stack policies
+    see a resource's outputs: a consumer's `queueId` then resolves to its queue in both modes.
+    """
+    from plan.engine import COMPUTED_OUTPUTS  # offline only: keeps the pack's imports small
+
+    views = []
+    for r in manifest.resources:
+        props = _from_manifest_value(r.inputs)
+        for key in COMPUTED_OUTPUTS.get(r.type, ()):
+            # The placeholder plan.engine.PlaceholderMocks answers with.
+            props.setdefault(_camel(key), f"<{r.name}.{key}>")
+        views.append(
+            ResourceView(
+                type=r.type,
+                name=r.name,
+                urn=r.urn,
+                props=props,
+                protect=r.protect,
+                parent=r.parent,
+                stack=manifest.stack,
+            )
+        )
+    return views
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _from_manifest_value(value: Any) -> Any:
+    if value == MANIFEST_UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _from_manifest_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_manifest_value(v) for v in value]
+    return value
