@@ -51,7 +51,7 @@ def show(
         bool, typer.Option("--json", help="Print the stable JSON manifest.")
     ] = False,
 ) -> None:
-    """Print every resource STACK declares, with properties and options; secrets as [secret]."""
+    """Print every resource STACK declares, with properties and options; secrets as \\[secret]."""
     from plan.render.show import render_show
 
     manifest = evaluate_or_exit(stack)

@@ -1,0 +1,52 @@
+"""The offline policy rules (policy/rules.py), run on the working tree's manifests.
+
+Imported lazily, from the project being diffed: the rules may not exist yet in a tree. While they
+run, `policy` and the program packages it uses (`stacks`, `components`) come from that project;
+afterwards the caller's modules and import path are put back, as plan.engine does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from plan.diff.model import Violation
+from plan.engine import PROGRAM_PACKAGES
+from plan.manifest import Manifest
+
+CheckManifest = Callable[[Manifest], list]
+PACKAGES = ("policy", *PROGRAM_PACKAGES)
+
+
+@contextmanager
+def policy_rules(project_dir: Path) -> Iterator[CheckManifest | None]:
+    """policy.rules.check_manifest of `project_dir`, or None while the module does not exist."""
+    if not (project_dir / "policy" / "rules.py").is_file():
+        yield None  # not written yet in this tree (never another tree's rules)
+        return
+    root = str(project_dir.resolve())
+    saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] in PACKAGES}
+    saved_path = list(sys.path)
+    foreign = [n for n, m in saved.items() if not _file(m).startswith(root + "/")]
+    for name in foreign:
+        del sys.modules[name]
+    sys.path.insert(0, root)
+    try:
+        yield importlib.import_module("policy.rules").check_manifest
+    finally:
+        for name in [n for n in sys.modules if n.split(".")[0] in PACKAGES]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+        sys.path[:] = saved_path
+
+
+def check(rules: CheckManifest, manifest: Manifest) -> list[Violation]:
+    found = [Violation(str(v.rule), str(v.urn), str(v.message)) for v in rules(manifest)]
+    return sorted(found, key=lambda v: (v.rule, v.urn, v.message))
+
+
+def _file(module: object) -> str:
+    return getattr(module, "__file__", None) or ""

@@ -1,0 +1,193 @@
+"""What each format shows a reviewer: risks first, property diffs, graphs, no secret values."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from plan.diff.model import SideError, Violation
+from plan.manifest import SECRET
+from plan.render.json_render import SCHEMA_VERSION, render_json, report_to_json
+from plan.render.markdown import render_markdown
+from plan.render.text import render_text
+from tests.plan_diff.builders import (
+    D1,
+    SCRIPT,
+    STORE_SECRET,
+    base_platform,
+    edited,
+    find,
+    manifest,
+    report,
+    resource,
+)
+
+
+def render(fmt: str, r) -> str:
+    if fmt == "text":
+        return render_text(r).plain
+    if fmt == "markdown":
+        return render_markdown(r)
+    return render_json(r)
+
+
+def repointed():
+    base = base_platform()
+    head = edited(base)
+    find(head, SCRIPT, "auth").inputs["bindings"][1]["service"] = "bookmarks-mail-worker"
+    return base, head
+
+
+def destroyed():
+    base = base_platform()
+    head = edited(base)
+    find(head, D1, "mail-metadata").inputs["name"] = "mail-metadata-v2"
+    return base, head
+
+
+def rotated():
+    def secret(digest):
+        return resource(
+            STORE_SECRET,
+            "secrets-resend-api-key",
+            {"name": "RESEND_API_KEY", "value": SECRET},
+            secret_inputs=["value"],
+            secret_digests={"value": digest},
+        )
+
+    return manifest(secret("d1g3st0ld000")), manifest(secret("d1g3stn3w111"))
+
+
+def test_markdown_has_summary_table_details_and_highlighted_graph():
+    md = render_markdown(report(repointed()))
+
+    assert "- **prod**: 1 to update" in md
+    row = "| ~ | `auth` | cloudflare WorkersScript | update | `bindings[MAIL_SERVICE].service` |"
+    assert row in md
+    details = md[md.index("<details><summary><code>auth</code>") :]
+    assert details.index('- bindings[MAIL_SERVICE].service: "cosmos-mail-worker"') < details.index(
+        '+ bindings[MAIL_SERVICE].service: "bookmarks-mail-worker"'
+    )
+    graph = md[md.index("```mermaid") : md.index("```", md.index("```mermaid") + 3)]
+    edges = [line.strip() for line in graph.splitlines() if "|" in line]
+    new_edge = edges.index("worker_auth ==>|MAIL_SERVICE| worker_bookmarks_mail_worker")
+    old_edge = edges.index("worker_auth -.->|MAIL_SERVICE| worker_cosmos_mail_worker")
+    styles = dict(re.findall(r"linkStyle (\d+) (\S+)", graph))
+    assert styles[str(new_edge)].startswith("stroke:#d97706")
+    assert styles[str(old_edge)].startswith("stroke:#cf222e")
+    assert len(styles) == 2  # unchanged bindings are not highlighted
+    assert 'worker_cosmos_mail_worker(["cosmos-mail-worker (external)"])' in graph
+    assert "worker_bookmarks_mail_worker -->|MAIL_DB| d1_mail_metadata" in graph
+
+
+def test_unchanged_stack_has_a_summary_line_and_no_section():
+    base = base_platform()
+    md = render_markdown(report((base, edited(base))))
+
+    assert "- **prod**: no changes" in md
+    assert "####" not in md and "```mermaid" not in md
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_data_loss_risk_comes_first_in_every_format(fmt):
+    out = render(fmt, report(repointed(), destroyed()))
+
+    if fmt == "json":
+        data = json.loads(out)
+        assert data["exit_code"] == 3
+        assert [(d["name"], d["op"]) for d in data["dangers"]] == [("mail-metadata", "replace")]
+        return
+    risk = out.index("DATA-LOSS RISK")
+    assert risk < out.index("prod")
+    assert "D1Database mail-metadata is replaced" in out
+    assert "protected" in out and "retain_on_delete" in out
+    if fmt == "markdown":
+        assert out.index("[!CAUTION]") < out.index("**Summary**")
+
+
+def test_allowed_destroy_is_still_shown_but_says_allowed():
+    r = report(destroyed(), allow_destroy=True)
+
+    assert r.exit_code == 0
+    assert "allowed by --allow-destroy" in render_markdown(r)
+    assert "allowed by --allow-destroy" in render_text(r).plain
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_changed_secret_shows_no_value_nor_digest(fmt):
+    out = render(fmt, report(rotated()))
+
+    assert "d1g3st" not in out and "[secret]" not in out
+    if fmt == "json":
+        (prop,) = json.loads(out)["stacks"][0]["resources"][0]["properties"]
+        assert prop == {
+            "path": "value",
+            "kind": "update",
+            "old": None,
+            "new": None,
+            "secret": True,
+            "replaces": False,
+            "may_replace": False,
+            "cause": None,
+        }
+    else:
+        assert "value: secret changed" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_violations_and_errors_are_in_every_format(fmt):
+    r = report(repointed())
+    r.stacks[0].violations = [Violation("stateful-protected", "urn:x", "protect it")]
+    r.stacks[0].errors = [SideError("base", "config", "platform.workers.auth: bad")]
+
+    out = render(fmt, r)
+
+    for text in ("stateful-protected", "protect it", "platform.workers.auth: bad", "base"):
+        assert text in out
+    assert r.exit_code == 2
+
+
+def test_policy_not_available_is_said():
+    r = report(repointed(), policy_available=False)
+
+    assert "policy/rules.py" in render_markdown(r)
+    assert "policy/rules.py" in render_text(r).plain
+    assert json.loads(render_json(r))["policy"] == {"available": False}
+
+
+def test_json_schema_is_stable():
+    base, head = destroyed()
+    head.resources.append(resource("cloudflare:index/queue:Queue", "q", {"queueName": "q"}))
+    data = report_to_json(report((base, head)))
+
+    assert (data["schema"], data["schema_version"]) == ("edge-platform/plan-diff", 1)
+    assert SCHEMA_VERSION == 1
+    assert set(data) == {
+        "schema", "schema_version", "base", "allow_destroy", "exit_code", "summary",
+        "dangers", "policy", "stacks", "timings_seconds",
+    }  # fmt: skip
+    assert set(data["summary"]) == {
+        "add", "remove", "update", "replace", "move", "dangerous", "violations", "errors",
+    }  # fmt: skip
+    assert data["summary"]["replace"] == 1 and data["summary"]["add"] == 1
+    (stack,) = data["stacks"]
+    assert set(stack) == {
+        "stack", "base", "working_tree", "errors", "summary", "resources", "outputs", "violations",
+    }  # fmt: skip
+    assert set(stack["resources"][0]) == {
+        "op", "urn", "old_urn", "type", "name", "custom", "stateful", "dangerous",
+        "may_replace", "protect", "retain_on_delete", "properties", "options",
+    }  # fmt: skip
+    assert set(data["dangers"][0]) == {
+        "stack", "urn", "type", "name", "op", "protect", "retain_on_delete",
+    }  # fmt: skip
+    assert set(data["timings_seconds"]) == {"base", "working_tree", "total"}
+
+
+def test_text_marks_replacement_and_unknowns():
+    out = render_text(report(destroyed())).plain
+
+    assert '~ name: "mail-metadata" -> "mail-metadata-v2"  (forces replacement)' in out
+    assert "bindings[MAIL_DB].id" in out and "mail-metadata is replaced" in out
