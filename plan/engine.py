@@ -48,15 +48,22 @@ COMPUTED_OUTPUTS: dict[str, tuple[str, ...]] = {
 PROGRAM_PACKAGES = ("stacks", "components")
 
 
+def computed_placeholders(type_: str, name: str) -> dict[str, Any]:
+    """The placeholders the mock answers for the computed outputs of resource `name` of `type_`
+    (snake_case keys): "<name.key>", or ["<name.key[0]>"] for a list-valued output."""
+    placeholders: dict[str, Any] = {}
+    for key in COMPUTED_OUTPUTS.get(type_, ()):
+        if key.endswith("[]"):
+            key = key[:-2]
+            placeholders[key] = [f"<{name}.{key}[0]>"]
+        else:
+            placeholders[key] = f"<{name}.{key}>"
+    return placeholders
+
+
 class PlaceholderMocks(pulumi_mocks.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
-        state = dict(args.inputs)
-        for key in COMPUTED_OUTPUTS.get(args.typ, ()):
-            if key.endswith("[]"):
-                key = key[:-2]
-                state.setdefault(key, [f"<{args.name}.{key}[0]>"])
-            else:
-                state.setdefault(key, f"<{args.name}.{key}>")
+        state = {**computed_placeholders(args.typ, args.name), **args.inputs}
         return (f"<{args.name}.id>" if args.custom else "", state)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:

@@ -63,9 +63,20 @@ def _secret_stand_in(key: str, ciphertext: str) -> str:
     return f"offline-stand-in-{digest}"
 
 
+class _PulumiYamlLoader(yaml.SafeLoader):
+    """Safe YAML with timestamps left as strings, as the Pulumi CLI reads stack files: an
+    unquoted `compatibilityDate: 2025-09-01` is the string "2025-09-01", not a date."""
+
+
+_PulumiYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_PulumiYamlLoader)  # noqa: S506 (a SafeLoader)
     except FileNotFoundError:
         raise StackFileError(f"{path} does not exist") from None
     except yaml.YAMLError as err:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from plan import replace_rules
 from plan.manifest import Manifest
 from policy.config import REPO_DIR, PolicyConfig
 from policy.view import Environment, ResourceView, is_known, views_from_manifest
@@ -40,21 +41,10 @@ CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
 ROUTE53_RECORD = "aws:route53/record:Record"
 POSTMARK_SERVER = "pulumi-python:dynamic/postmark:Server"
 POSTMARK_DOMAIN = "pulumi-python:dynamic/postmark:Domain"
-MAIL_DNS_COMPONENT = "edge:mail:MailDnsRecords"
 
-STATEFUL_TYPES = frozenset(
-    {
-        KV_NAMESPACE,
-        D1_DATABASE,
-        QUEUE,
-        SECRETS_STORE,
-        SECRETS_STORE_SECRET,
-        # Deleting a dispatch namespace deletes every tenant script in it.
-        DISPATCH_NAMESPACE,
-        POSTMARK_SERVER,
-        POSTMARK_DOMAIN,
-    }
-)
+# One list of what holds data, shared with `plan diff`'s data-loss flags.
+STATEFUL_TYPES = replace_rules.STATEFUL_TYPES
+MAIL_DNS_COMPONENT = replace_rules.MAIL_DNS_COMPONENT
 READ_REPLICATION_MODES = ("auto", "disabled")
 TXT_STRING_MAX = 255
 SECRET_LIKE_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET")

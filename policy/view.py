@@ -104,14 +104,13 @@ def views_from_manifest(manifest: Manifest) -> list[ResourceView]:
     to consume (a queue's `queueId` is "<mail-outbox.queue_id>"), as CrossGuard's stack policies
     see a resource's outputs: a consumer's `queueId` then resolves to its queue in both modes.
     """
-    from plan.engine import COMPUTED_OUTPUTS  # offline only: keeps the pack's imports small
+    from plan.engine import computed_placeholders  # offline only: keeps the pack's imports small
 
     views = []
     for r in manifest.resources:
         props = _from_manifest_value(r.inputs)
-        for key in COMPUTED_OUTPUTS.get(r.type, ()):
-            # The placeholder plan.engine.PlaceholderMocks answers with.
-            props.setdefault(_camel(key), f"<{r.name}.{key}>")
+        for key, placeholder in computed_placeholders(r.type, r.name).items():
+            props.setdefault(_camel(key), placeholder)
         views.append(
             ResourceView(
                 type=r.type,

@@ -79,9 +79,11 @@ def load(
 
 
 def _from_pydantic(error: dict[str, Any]) -> Problem:
-    path = ""
+    path, is_key = "", False
     for part in error["loc"]:
-        if isinstance(part, int):
+        if part == "[key]":  # pydantic's marker: the mapping key itself is invalid
+            is_key = True
+        elif isinstance(part, int):
             path += f"[{part}]"
         else:
             path += f".{part}" if path else str(part)
@@ -92,7 +94,10 @@ def _from_pydantic(error: dict[str, Any]) -> Problem:
         message = "required key is missing"
     elif error["type"].endswith("_parsing") or error["type"] in ("string_type", "int_type"):
         message = f"{message} (got {error.get('input')!r})"
-    return Problem(path, message.removeprefix("Value error, "))
+    message = message.removeprefix("Value error, ")
+    if is_key:
+        message = f"invalid name: {message}; rename the key"
+    return Problem(path, message)
 
 
 def _secret_config_keys(

@@ -192,7 +192,9 @@ class MailSpec(Strict):
     """Adopt a Postmark server that already has this stack's server name (created by hand or
     by an earlier tool) instead of failing on the name conflict. Dynamic-provider resources
     cannot be `pulumi import`ed; this is how they are brought under management."""
-    verification_timeout_seconds: Annotated[int, Field(ge=0, le=3600)] = 600
+    verification_timeout_seconds: Annotated[int, Field(ge=1, le=3600)] = 600
+    """How long `pulumi up` waits for Postmark to verify the DNS records (the verification
+    provider rejects 0)."""
     webhook: WebhookSpec | None = None
     server_token_secret: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")] | None = None
     """Secrets Store secret the stack fills with the Postmark server's API token; workers bind it

@@ -107,7 +107,7 @@ def declare_everything() -> dict[str, pulumi.CustomResource]:
 
 
 EXPECTED = {
-    "server": ("Server", {"api_tokens", "inbound_hash"}),
+    "server": ("Server", {"api_tokens", "inbound_hash", "inbound_address"}),
     "domain": ("Domain", set()),
     "verification": ("DomainVerification", set()),
     "webhook": ("Webhook", {"http_auth", "http_headers"}),

@@ -60,12 +60,12 @@ def test_mail_worker_bindings_point_at_resources_of_the_same_stack(stack_manifes
     assert d1.inputs["name"] == f"mail-metadata{suffix(stack)}"
     assert binding(mail, "MAIL_OUTBOX")["queueName"] == queue.inputs["queueName"]
     secret_suffix = "_STAGING" if stack == "staging" else ""
-    store_id = read_stack_config(REPO, stack).values["edge-platform:platform"]
+    store_id = platform_of(stack)["secretsStore"]["id"]
     for name in ("TURNSTILE_API_KEY", "RESEND_API_KEY", "POSTMARK_SERVER_TOKEN"):
         b = binding(mail, name)
         assert b["type"] == "secrets_store_secret"
         assert b["secretName"] == f"{name}{secret_suffix}"
-        assert b["storeId"] in store_id
+        assert b["storeId"] == store_id
     assert {kv.urn, d1.urn, queue.urn} <= set(mail.dependencies)
 
 

@@ -1,6 +1,7 @@
 """Every config rule: a bad stack config fails before any resource, naming the key path."""
 
 import contextvars
+import json
 from pathlib import Path
 
 import pulumi
@@ -8,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plan.engine import install_mocks
+from plan.stackfile import read_stack_config
 from stacks.errors import ConfigError
 from stacks.loader import ConfigKey, load
 from tests.support.project import platform_of, write_project
@@ -118,8 +120,21 @@ def test_dead_letter_queue_cannot_be_the_queue_itself():
 def test_a_queue_has_one_consumer():
     p = platform_of("staging")
     p["workers"]["auth"]["consumes"] = [{"queue": "mail-outbox"}]
-    found = problems(p)
-    assert any("one worker consumer per queue" in f for f in found)
+    msg = only(problems(p), "workers.auth.consumes[0].queue")
+    assert "one worker consumer per queue" in msg and "'bookmarks-mail-worker'" in msg
+
+
+def test_an_invalid_logical_name_is_reported_at_its_key():
+    p = platform_of("staging")
+    p["kvNamespaces"]["Mail_State"] = {}
+    msg = only(problems(p), "kvNamespaces.Mail_State")
+    assert "invalid name" in msg and "[key]" not in msg
+
+
+def test_verification_timeout_must_be_positive():
+    p = platform_of("staging")
+    p["mail"]["verificationTimeoutSeconds"] = 0
+    only(problems(p), "mail.verificationTimeoutSeconds")
 
 
 def test_duplicate_binding_names():
@@ -245,7 +260,6 @@ def _invalid_config_registers_nothing(tmp_path):
     p = platform_of("staging")
     auth_bindings(p)[0]["service"] = "nope-staging"
     root = write_project(tmp_path, "staging", p)
-    from plan.stackfile import read_stack_config
     from stacks import program
 
     config = read_stack_config(root, "staging")
@@ -259,6 +273,18 @@ def _invalid_config_registers_nothing(tmp_path):
     with pytest.raises(ConfigError):
         run()
     assert monitor.recorded == []
+
+
+def test_unquoted_dates_in_the_stack_file_read_as_strings(tmp_path):
+    # The Pulumi CLI keeps an unquoted YAML date as its text; so must the offline plan.
+    root = write_project(tmp_path, "staging", platform_of("staging"))
+    path = root / "Pulumi.staging.yaml"
+    path.write_text(
+        path.read_text().replace("compatibilityDate: '2025-09-01'", "compatibilityDate: 2025-09-01")
+    )
+    assert "compatibilityDate: 2025-09-01\n" in path.read_text()
+    platform = json.loads(read_stack_config(root, "staging").values["edge-platform:platform"])
+    assert platform["workers"]["auth"]["compatibilityDate"] == "2025-09-01"
 
 
 def test_plan_exits_2_with_every_problem(tmp_path):

@@ -83,7 +83,8 @@ _ALWAYS_MANAGED = frozenset({"name", "delivery_type", "smtp_api_activated"})
 _REPLACE_ON = frozenset({"delivery_type"})
 
 OUTPUT_PROPS = ("server_id", "api_tokens", "inbound_hash", "server_link", "inbound_address")
-SECRET_OUTPUTS = ["api_tokens", "inbound_hash"]
+# inbound_address is "<inbound_hash>@inbound.postmarkapp.com": as secret as the hash.
+SECRET_OUTPUTS = ["api_tokens", "inbound_hash", "inbound_address"]
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,7 @@ class PostmarkServer(pulumi.dynamic.Resource, module="postmark", name="Server"):
     server_link: pulumi.Output[str]
     """Link to the server in Postmark's UI."""
     inbound_address: pulumi.Output[str]
-    """Address that forwards inbound mail to this server."""
+    """Address that forwards inbound mail to this server (secret: it holds the inbound hash)."""
 
     def __init__(
         self,
