@@ -220,9 +220,7 @@ class _Outputs:
     def check_stack(self, spec: PlatformSpec) -> None:
         env = self._outputs.get("environment")
         if env is not None and env != spec.environment:
-            self._problems.append(
-                f"the outputs are of the '{env}' stack, not '{spec.environment}'"
-            )
+            self._problems.append(f"the outputs are of the '{env}' stack, not '{spec.environment}'")
         account = self._outputs.get("accountId")
         if account is not None and account != spec.account_id:
             self._problems.append(

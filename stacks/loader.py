@@ -24,7 +24,11 @@ MissingBundles = Literal["error", "unknown"]
 @dataclass(frozen=True)
 class Bundle:
     path: Path
-    """Absolute path: the provider process resolves it, whatever its working directory."""
+    """Absolute path, for reading and hashing here."""
+    content_file: str
+    """The path handed to the provider: relative to the project directory (the provider runs
+    there), so that state does not change with the checkout's location (a laptop vs a CI
+    runner); absolute only for a bundle outside the project."""
     sha256: str | None
     """None when the bundle is not built and the caller accepts an unknown hash (plan only)."""
 
@@ -139,10 +143,13 @@ def _bundles(
     bundles, problems = {}, []
     for worker, w in spec.workers.items():
         path = (project_dir / w.bundle).resolve()
+        root = project_dir.resolve()
+        content_file = str(path.relative_to(root) if path.is_relative_to(root) else path)
         if path.is_file():
-            bundles[worker] = Bundle(path, hashlib.sha256(path.read_bytes()).hexdigest())
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            bundles[worker] = Bundle(path, content_file, digest)
         elif missing == "unknown":
-            bundles[worker] = Bundle(path, None)
+            bundles[worker] = Bundle(path, content_file, None)
         else:
             problems.append(
                 Problem(

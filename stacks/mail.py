@@ -39,7 +39,11 @@ class MailDelivery(pulumi.ComponentResource):
         self._spec = spec
         self._secret_config = secret_config
         env = spec.environment
-        guard = pulumi.ResourceOptions(parent=self, protect=safety.protect)
+        # Prod protects server and domain, and retains them if ever replaced: a replacement
+        # would otherwise delete the server's history and the domain's verified DKIM key.
+        guard = pulumi.ResourceOptions(
+            parent=self, protect=safety.protect, retain_on_delete=safety.retain_on_delete
+        )
         self.server_name = naming.postmark_server_name(mail.server_prefix, env, mail.sending_domain)
         self.return_path_domain = f"{mail.return_path_subdomain}.{mail.sending_domain}"
         self.server = PostmarkServer(

@@ -114,7 +114,7 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
     if spec.mail is not None:
         from stacks.mail import build_mail  # mail delivery is optional per stack
 
-        platform.mail = build_mail(spec, secret_config, keep_data if guarded else stateful)
+        platform.mail = build_mail(spec, secret_config, keep_data)
         mail_server_token = platform.mail.server_token
 
     if spec.secrets_store is not None:
@@ -151,7 +151,7 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
             cf.WorkerArgs(
                 account_id=account,
                 script_name=naming.physical(key, env),
-                bundle_path=str(bundle.path),
+                bundle_path=bundle.content_file,
                 bundle_sha256=bundle.sha256 if bundle.sha256 else _unknown(),
                 compatibility_date=w.compatibility_date,
                 main_module=w.main_module,

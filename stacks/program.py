@@ -41,12 +41,9 @@ def run(
     )
     for worker, bundle in loaded.bundles.items():
         if bundle.sha256 is None:
-            where = (
-                bundle.path.relative_to(project_dir)
-                if bundle.path.is_relative_to(project_dir)
-                else bundle.path
+            pulumi.warn(
+                f"worker '{worker}': bundle {bundle.content_file} is not built; hash unknown"
             )
-            pulumi.warn(f"worker '{worker}': bundle {where} is not built; its hash is unknown")
     built = platform.build(loaded, config.require_secret)
     for key, value in built.outputs().items():
         pulumi.export(key, value)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from pydantic.alias_generators import to_camel
+
 from stacks import naming
 from stacks.errors import Problem
 from stacks.schema import JS_IDENTIFIER, BindingSpec, PlatformSpec
@@ -18,6 +20,7 @@ from stacks.schema import JS_IDENTIFIER, BindingSpec, PlatformSpec
 def check(spec: PlatformSpec) -> list[Problem]:
     return [
         *_environment(spec),
+        *_unique_names(spec),
         *_queues(spec),
         *_worker_bindings(spec),
         *_consumers(spec),
@@ -72,6 +75,27 @@ def _environment(spec: PlatformSpec) -> Iterator[Problem]:
     for name, count in Counter(spec.external_workers).items():
         if count > 1:
             yield Problem("externalWorkers", f"'{name}' is listed {count} times")
+
+
+def _unique_names(spec: PlatformSpec) -> Iterator[Problem]:
+    """One logical name, one data resource: plans and ids (`<name.id>`) refer to it by name."""
+    owners: dict[str, str] = {}
+    sections = [
+        ("kvNamespaces", spec.kv_namespaces),
+        ("d1Databases", spec.d1_databases),
+        ("queues", spec.queues),
+        ("queues (dead-letter)", _dead_letter_queues(spec)),
+        ("dispatchNamespaces", spec.dispatch_namespaces),
+    ]
+    for section, names in sections:
+        for name in names:
+            if name in owners and owners[name] != section:
+                yield Problem(
+                    f"{section.split()[0]}.{name}",
+                    f"'{name}' is also declared under `{owners[name]}`; give each resource its "
+                    "own name",
+                )
+            owners.setdefault(name, section)
 
 
 def _queues(spec: PlatformSpec) -> Iterator[Problem]:
@@ -134,7 +158,7 @@ def _binding_target(
     spec: PlatformSpec, here: str, b: BindingSpec, *, tenant: bool
 ) -> Iterator[Problem]:
     kind, target = b.kind, b.target
-    key = f"{here}.{_camel(kind)}"
+    key = f"{here}.{to_camel(kind)}"
     if kind == "service":
         yield from _service_target(spec, key, target, tenant=tenant)
     elif kind == "queue":
@@ -271,11 +295,6 @@ def _mail(spec: PlatformSpec) -> Iterator[Problem]:
             f"'{mail.server_token_secret}' is also declared under `secrets`; the stack fills "
             "it from the Postmark server, so remove it there",
         )
-
-
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(p.title() for p in rest)
 
 
 def _list(names) -> str:

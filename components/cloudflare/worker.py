@@ -26,7 +26,8 @@ class WorkerArgs:
     script_name: str
     """Script name; service bindings and wrangler refer to it. Changing it replaces the script."""
     bundle_path: str
-    """Absolute path of the built bundle; state keeps its hash, not its content."""
+    """Path of the built bundle, relative to the project directory the provider runs in (or
+    absolute); state keeps its hash, not its content."""
     bundle_sha256: pulumi.Input[str]
     """SHA-256 of the bundle; a change re-uploads the script."""
     compatibility_date: str

@@ -167,9 +167,7 @@ def _header(
             "source instead."
         )
     if result.secret_text:
-        names = ", ".join(
-            f"{s.name} (stack config key {s.config_key})" for s in result.secret_text
-        )
+        names = ", ".join(f"{s.name} (stack config key {s.config_key})" for s in result.secret_text)
         lines.append(
             f"Not written, secret text: set with `wrangler secret put NAME` / .dev.vars: {names}."
         )

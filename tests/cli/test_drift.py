@@ -202,9 +202,7 @@ def test_github_step_summary_gets_a_markdown_table(project, fake, tmp_path):
 def test_github_step_summary_records_a_missing_token(project, fake, tmp_path):
     summary = tmp_path / "summary.md"
 
-    result = drift(
-        project, fake, POSTMARK_ACCOUNT_TOKEN=None, GITHUB_STEP_SUMMARY=str(summary)
-    )
+    result = drift(project, fake, POSTMARK_ACCOUNT_TOKEN=None, GITHUB_STEP_SUMMARY=str(summary))
 
     assert result.exit_code == 2
     assert "POSTMARK_ACCOUNT_TOKEN is not set" in summary.read_text()

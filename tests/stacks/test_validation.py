@@ -105,6 +105,12 @@ def test_every_queue_has_a_dead_letter_queue():
     assert "no `deadLetterQueue`" in only(problems(p), "queues.mail-events")
 
 
+def test_one_name_per_data_resource():
+    p = platform_of("staging")
+    p["d1Databases"]["mail-state"] = {"readReplication": "auto"}
+    assert "also declared under `kvNamespaces`" in only(problems(p), "d1Databases.mail-state")
+
+
 def test_secrets_need_a_store():
     p = platform_of("staging")
     del p["secretsStore"]
