@@ -8,6 +8,7 @@ have been asked to create, with its options (protect, retain, dependencies, alia
 from __future__ import annotations
 
 import contextvars
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 from plan.manifest import SECRET, UNKNOWN, Manifest, Resource, digest
-from plan.stackfile import read_stack_config
+from plan.stackfile import STAND_IN_PREFIX, read_stack_config
 
 # Outputs a provider computes that other resources consume (ids mostly). The mock answers them
 # with readable placeholders so a plan shows which resource a binding points at. List-valued
@@ -97,6 +98,12 @@ def _record(request, urn: str) -> Resource:
     raw.pop("__provider", None)  # the pickled dynamic provider: code, not configuration
     inputs, secret_inputs, digests = {}, [], {}
     for key in sorted(raw):
+        opened = _open_sensitive_list(request.type, key, raw[key])
+        if opened is not None:
+            inputs[key], leaf_digests = opened
+            secret_inputs += sorted(leaf_digests)
+            digests.update(leaf_digests)
+            continue
         value, has_secret = _clean(raw[key])
         inputs[key] = value
         if has_secret:
@@ -117,6 +124,37 @@ def _record(request, urn: str) -> Resource:
         dependencies=sorted(set(request.dependencies)),
         aliases=sorted(_alias(a) for a in request.aliases),
     )
+
+
+# List inputs whose items carry one provider-sensitive field. The SDK marks a whole list secret
+# when one item holds a secret, which would hide every binding of a worker with one secret_text
+# binding from plans, diffs and policies. For these lists the recorder opens the list and masks
+# just that field: (list key, item field to match, value that marks it sensitive, field to mask).
+SENSITIVE_LIST_ITEMS: dict[str, tuple[str, str, str, str]] = {
+    "cloudflare:index/workersScript:WorkersScript": ("bindings", "type", "secret_text", "text"),
+}
+
+
+def _open_sensitive_list(type_: str, key: str, value: Any) -> tuple[Any, dict[str, str]] | None:
+    """(the list with sensitive fields masked, {"key[item].field": digest}) or None to keep the
+    whole value secret. Opening is refused when anything else in the list came from a secure
+    config value, so nothing secret is ever shown."""
+    rule = SENSITIVE_LIST_ITEMS.get(type_)
+    if rule is None or rule[0] != key or not rpc.is_rpc_secret(value):
+        return None
+    _, match_field, match_value, masked_field = rule
+    items = _reveal_for_digest(value)
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return None
+    opened, digests = [], {}
+    for item in items:
+        if item.get(match_field) == match_value and masked_field in item:
+            digests[f"{key}[{item.get('name')}].{masked_field}"] = digest(item[masked_field])
+            item = {**item, masked_field: SECRET}
+        opened.append(item)
+    if STAND_IN_PREFIX in json.dumps(opened, default=str):
+        return None
+    return _clean(opened)[0], digests
 
 
 def _clean(value: Any) -> tuple[Any, bool]:

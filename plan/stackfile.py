@@ -14,6 +14,9 @@ from pathlib import Path
 
 import yaml
 
+STAND_IN_PREFIX = "offline-stand-in-"
+"""Every secure config value reads as this prefix plus a digest of its ciphertext."""
+
 
 class StackFileError(Exception):
     """The stack file is missing or is not valid YAML."""
@@ -60,7 +63,7 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
 
 def _secret_stand_in(key: str, ciphertext: str) -> str:
     digest = hashlib.sha256(f"{key}\0{ciphertext}".encode()).hexdigest()[:16]
-    return f"offline-stand-in-{digest}"
+    return f"{STAND_IN_PREFIX}{digest}"
 
 
 class _PulumiYamlLoader(yaml.SafeLoader):

@@ -6,7 +6,14 @@ from typing import Any
 
 from plan.diff.aliases import alias_urns
 from plan.diff.model import ABSENT, OptionChange, PropertyChange, ResourceChange
-from plan.diff.properties import diff_secret, diff_value, has_unknown, is_secret, leaves
+from plan.diff.properties import (
+    diff_secret,
+    diff_secret_leaves,
+    diff_value,
+    has_unknown,
+    is_secret,
+    leaves,
+)
 from plan.manifest import SECRET, UNKNOWN, Manifest, Resource
 from plan.replace_rules import is_stateful, replace_keys
 
@@ -91,7 +98,7 @@ def _property_changes(old: Resource | None, new: Resource | None) -> list[Proper
             changes.append(PropertyChange(key, before, after))
         else:
             changes += diff_value(before, after, key)
-    return changes
+    return changes + diff_secret_leaves(old, new)
 
 
 def _mark_replacements(type_: str, changes: list[PropertyChange]) -> list[PropertyChange]:

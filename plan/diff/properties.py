@@ -58,6 +58,20 @@ def diff_secret(old: Resource | None, new: Resource | None, key: str) -> list[Pr
     ]
 
 
+def diff_secret_leaves(old: Resource | None, new: Resource | None) -> list[PropertyChange]:
+    """Secret fields inside an otherwise visible input (e.g. `bindings[SIGNING_KEY].text`):
+    compared by digest; reported only where the field exists on both sides (an added or removed
+    item is reported by the item itself)."""
+    if old is None or new is None:
+        return []
+    paths = {p for p in old.secret_digests if p in new.secret_digests and p not in old.inputs}
+    return [
+        PropertyChange(path, old=SECRET, new=SECRET, secret=True)
+        for path in sorted(paths)
+        if old.secret_digests[path] != new.secret_digests[path]
+    ]
+
+
 def is_secret(resource: Resource | None, key: str) -> bool:
     return resource is not None and key in resource.secret_inputs
 

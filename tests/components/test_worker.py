@@ -83,15 +83,16 @@ def test_binding_order_in_code_never_changes_the_inputs():
     assert first.inputs == second.inputs
 
 
-def test_secret_text_keeps_bindings_secret():
+def test_secret_text_value_is_secret():
     def declare():
         Worker(
             "w", worker_args(bindings=[SecretTextBinding("SIGNING", pulumi.Output.secret("s3"))])
         )
 
     script = script_of(register(declare))
-    assert "bindings" in script.secret_inputs
-    assert script.inputs["bindings"] == SECRET
+    assert script.inputs["bindings"] == [{"name": "SIGNING", "type": "secret_text", "text": SECRET}]
+    assert script.secret_inputs == ["bindings[SIGNING].text"]
+    assert "s3" not in str(script)
 
 
 def test_service_binding_to_declared_worker_waits_for_its_script():
@@ -125,3 +126,19 @@ def test_custom_domain_follows_the_script_and_rejects_wildcards():
     assert script_of(resources).urn in domain.dependencies
     with pytest.raises(ValueError, match="wildcards"):
         register(lambda: Worker("w", worker_args(custom_domains=[CustomDomain("*.ex.com", "z")])))
+
+
+def test_secret_text_is_masked_alone_unless_another_binding_holds_a_secret():
+    from plan.stackfile import STAND_IN_PREFIX
+
+    def declare(extra):
+        text = pulumi.Output.secret(f"{STAND_IN_PREFIX}abc")
+        Worker("w", worker_args(bindings=[SecretTextBinding("SIGNING", text), *extra]))
+
+    opened = script_of(register(lambda: declare([PlainTextBinding("LOG", "info")])))
+    assert opened.inputs["bindings"][0] == {"name": "LOG", "type": "plain_text", "text": "info"}
+    assert opened.secret_inputs == ["bindings[SIGNING].text"]
+    # A secret anywhere else: nothing can tell which field it is, so the list stays closed.
+    leaked_id = KvBinding("KV", pulumi.Output.secret(f"{STAND_IN_PREFIX}def"))
+    closed = script_of(register(lambda: declare([leaked_id])))
+    assert closed.inputs["bindings"] == SECRET and closed.secret_inputs == ["bindings"]
