@@ -172,6 +172,25 @@ def test_endpoint_that_fails_verification_gives_1364_guidance(
     assert fake_postmark.webhooks == {}
 
 
+@pytest.mark.parametrize("echoed", ["Bearer fake-bearer-one", "fake-bearer-one", "fake-pass-two"])
+def test_webhook_credentials_echoed_by_postmark_never_reach_the_error(
+    fake_postmark: FakePostmark, hooks, server_id, echoed
+):
+    fake_postmark.fail_next(
+        422,
+        error_code=606,
+        message=f"Rejected header value {echoed}",
+        method="POST",
+        path="/webhooks",
+    )
+    props = webhook_props(server_id)
+    props["http_headers"] = {"Authorization": "Bearer fake-bearer-one", "X-Other": "fake-pass-two"}
+    with pytest.raises(PostmarkError) as caught:
+        create(hooks, props)
+    assert caught.value.error_code == 606
+    assert echoed.split()[-1] not in str(caught.value) and "[redacted]" in str(caught.value)
+
+
 def test_create_on_a_missing_server_explains(fake_postmark: FakePostmark, hooks):
     with pytest.raises(PostmarkError, match="server 4242 does not exist"):
         create(hooks, webhook_props("4242"))

@@ -191,7 +191,7 @@ class PostmarkClient:
             timeouts=timeouts,
         )
 
-    def for_server(self, server_token: str) -> PostmarkClient:
+    def for_server(self, server_token: str, also_redact: tuple[str, ...] = ()) -> PostmarkClient:
         """A separate client for server-token APIs, with the same endpoint and policies."""
         return PostmarkClient(
             server_token,
@@ -201,7 +201,7 @@ class PostmarkClient:
             timeouts=self._timeouts,
             sleep=self._sleep,
             transport=self._transport,
-            also_redact=self._redacted,
+            also_redact=self._redacted + also_redact,
         )
 
     def __repr__(self) -> str:  # never show the token

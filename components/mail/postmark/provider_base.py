@@ -80,12 +80,15 @@ class PostmarkProvider(ResourceProvider):
         )
 
     @contextmanager
-    def _server_session(self, server_id: str) -> Iterator[ServerSession]:
+    def _server_session(
+        self, server_id: str, also_redact: Collection[str] = ()
+    ) -> Iterator[ServerSession]:
         """Clients for a server-token API: fetch the server's token (ApiTokens[0]) with the account
-        token, now; raise ParentServerGoneError if the server does not exist."""
+        token, now; raise ParentServerGoneError if the server does not exist. `also_redact`:
+        secrets of the request (webhook credentials) to keep out of any error text."""
         with self._account_client() as account:
             token = server_api_token(account, server_id)
-            with account.for_server(token) as server:
+            with account.for_server(token, also_redact=tuple(also_redact)) as server:
                 yield ServerSession(server_id=server_id, account=account, server=server)
 
 

@@ -256,6 +256,16 @@ def _where(props: Mapping[str, Any], id_: str | None = None) -> str:
     )
 
 
+def _secrets(props: Mapping[str, Any]) -> list[str]:
+    """The webhook's credentials, and a bearer's bare token, to redact from any error text."""
+    values = [v for v in normalize_headers(props.get("http_headers")).values() if v]
+    auth = normalize_http_auth(props.get("http_auth"))
+    if auth and auth.get("password"):
+        values.append(auth["password"])
+    bare = [v.split(" ", 1)[1] for v in values if " " in v and v.split(" ", 1)[1]]
+    return sorted(set(values + bare), key=len, reverse=True)  # longest first
+
+
 def _list_webhooks(client: PostmarkClient, stream: str) -> list[dict[str, Any]]:
     return list(client.get("/webhooks", params={"MessageStream": stream}).get("Webhooks") or [])
 
@@ -354,7 +364,7 @@ class WebhookProvider(PostmarkProvider):
         where = f"Creating {_where(props)}"
         stream = props.get("message_stream") or DEFAULT_MESSAGE_STREAM
         try:
-            with self._server_session(str(props["server_id"])) as session:
+            with self._server_session(str(props["server_id"]), _secrets(props)) as session:
                 client = session.server
                 existing_ids = {w.get("ID") for w in _list_webhooks(client, stream)}
 
@@ -374,7 +384,7 @@ class WebhookProvider(PostmarkProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            with self._server_session(str(props["server_id"])) as session:
+            with self._server_session(str(props["server_id"]), _secrets(props)) as session:
                 try:
                     hook = session.server.get(f"/webhooks/{id_}")
                 except PostmarkError as err:
@@ -389,7 +399,7 @@ class WebhookProvider(PostmarkProvider):
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         try:
-            with self._server_session(str(news["server_id"])) as session:
+            with self._server_session(str(news["server_id"]), _secrets(news)) as session:
                 hook = session.server.put(f"/webhooks/{id_}", json=_edit_body(news))
         except PostmarkError as err:
             raise err.in_context(f"Updating {_where(news, id_)}") from None
