@@ -73,7 +73,9 @@ class MailDelivery(pulumi.ComponentResource):
                 dmarc_rua=mail.dmarc.rua,
                 spf=mail.spf,
                 inbound_mx=mail.inbound_mx,
-                safety=DataSafety(protect=safety.protect),
+                # Retained too: a replaced DKIM record (key rotation) stays in DNS until Postmark
+                # says the revoked key is safe to remove.
+                safety=safety,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

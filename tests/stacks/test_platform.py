@@ -113,7 +113,15 @@ def test_prod_protects_every_stateful_resource_and_retains_data(stack_manifest):
     unprotected = [r.name for r in resources if not r.protect]
     assert unprotected == []
     retained = sorted(r.name for r in resources if r.retain_on_delete)
-    assert retained == ["mail-domain", "mail-metadata", "mail-server", "mail-state"]
+    assert retained == [
+        "mail-dns-dkim",
+        "mail-dns-dmarc",
+        "mail-dns-return-path",
+        "mail-domain",
+        "mail-metadata",
+        "mail-server",
+        "mail-state",
+    ]
 
 
 def test_staging_follows_its_config(stack_manifest, tmp_path):
