@@ -306,15 +306,15 @@ def _evaluate_here(
         return pulumi.Output.from_input(built.outputs()).apply(outputs.update)
 
     run_program()
-    resources = [_relative_paths(r, bundle_dir) for r in monitor.recorded]
+    resources = _relative_paths(monitor.recorded, bundle_dir)
     return Manifest(
         project=config.project, stack=stack, resources=resources, outputs=_clean(outputs)[0]
     )
 
 
-def _relative_paths(resource: Resource, root: Path) -> Resource:
-    """Bundle paths are absolute for the provider; the manifest keeps them relative to the
-    project so that two checkouts of the same commit give identical manifests."""
+def _relative_paths(resources: list[Resource], root: Path) -> list[Resource]:
+    """Bundle paths outside the project stay absolute for the provider; the manifest keeps
+    every path relative to the project so that two checkouts of one commit match."""
     prefix = str(root.resolve()) + "/"
 
     def strip(value: Any) -> Any:
@@ -326,5 +326,6 @@ def _relative_paths(resource: Resource, root: Path) -> Resource:
             return [strip(v) for v in value]
         return value
 
-    resource.inputs = strip(resource.inputs)
-    return resource
+    for resource in resources:
+        resource.inputs = strip(resource.inputs)
+    return resources

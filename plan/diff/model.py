@@ -137,7 +137,7 @@ class DiffReport:
     policy_available: bool = True
     """False while policy/rules.py does not exist: renderers say the rules did not run."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds: base (subprocess, wall), working_tree (in-process), total."""
+    """Seconds: base, working_tree (both in this process, one after the other), total."""
 
     @property
     def dangers(self) -> list[tuple[str, ResourceChange]]:

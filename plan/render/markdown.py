@@ -29,7 +29,7 @@ def render_markdown(report: DiffReport) -> str:
     if report.timings:
         t = report.timings
         parts.append(
-            f"<sub>Evaluated: base {t['base']:.1f}s (subprocess, in parallel), working tree "
+            f"<sub>Evaluated: base {t['base']:.1f}s (in-process), working tree "
             f"{t['working_tree']:.1f}s; total {t['total']:.1f}s.</sub>\n"
         )
     return "\n".join(parts)

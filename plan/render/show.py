@@ -6,6 +6,13 @@ import yaml
 
 from plan.manifest import Manifest, Resource
 
+# libyaml's C emitter when PyYAML has it; same output, several times faster on large stacks.
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _dump(value: object, **options: object) -> str:
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=True, default_flow_style=False, **options)
+
 
 def render_show(manifest: Manifest) -> str:
     children: dict[str | None, list[Resource]] = {}
@@ -27,14 +34,14 @@ def render_show(manifest: Manifest) -> str:
             pad = "    " * depth
             lines.append(f"{pad}{_head(r)}")
             if r.custom:
-                body = yaml.safe_dump(r.inputs, sort_keys=True, default_flow_style=False, width=100)
+                body = _dump(r.inputs, width=100)
                 lines.extend(f"{pad}      {line}" for line in body.rstrip().splitlines())
             walk(r.urn, depth + 1)
 
     walk(None, 0)
     if manifest.outputs:
         lines += ["", "Outputs:"]
-        body = yaml.safe_dump(manifest.outputs, sort_keys=True, default_flow_style=False)
+        body = _dump(manifest.outputs)
         lines.extend(f"    {line}" for line in body.rstrip().splitlines())
     return "\n".join(lines) + "\n"
 

@@ -30,7 +30,7 @@ def render_text(report: DiffReport) -> Text:
     if report.timings:
         t = report.timings
         out.append(
-            f"Timing: base {t['base']:.2f}s (one subprocess, in parallel), "
+            f"Timing: base {t['base']:.2f}s "
             f"working tree {t['working_tree']:.2f}s, total {t['total']:.2f}s\n",
             "dim",
         )
