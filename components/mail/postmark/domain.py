@@ -24,7 +24,6 @@ from components.mail.postmark.provider_base import (
     PostmarkProvider,
     as_folded_text,
     diff_inputs,
-    gone,
     is_known,
 )
 
@@ -156,14 +155,9 @@ class DomainProvider(PostmarkProvider):
         return CreateResult(str(domain["ID"]), _outputs(domain, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        with self._account_client() as client:
-            try:
-                domain = client.get(f"/domains/{id_}")
-            except PostmarkError as err:
-                if err.means_gone:
-                    return gone()
-                raise err.in_context(f"Reading {_where(props)} ({id_})") from None
-        return ReadResult(id_=str(domain["ID"]), outs=_outputs(domain, props))
+        return self._read_account_object(
+            f"/domains/{id_}", f"{_where(props)} ({id_})", lambda domain: _outputs(domain, props)
+        )
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self._account_client() as client:
@@ -177,13 +171,7 @@ class DomainProvider(PostmarkProvider):
         return UpdateResult(outs=_outputs(domain, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with self._account_client() as client:
-            try:
-                client.delete(f"/domains/{id_}")
-            except PostmarkError as err:
-                if err.means_gone:
-                    return
-                raise err.in_context(f"Deleting {_where(props)} ({id_})") from None
+        self._delete_account_object(f"/domains/{id_}", f"{_where(props)} ({id_})")
 
 
 def _find_domain(client: PostmarkClient, name: str) -> dict[str, Any] | None:

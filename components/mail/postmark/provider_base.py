@@ -79,6 +79,28 @@ class PostmarkProvider(ResourceProvider):
             retry=self._connection.retry, timeouts=self._connection.timeouts
         )
 
+    def _read_account_object(
+        self, path: str, where: str, outputs: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> ReadResult:
+        """GET an account-level object (server, domain); gone is reported as gone."""
+        with self._account_client() as client:
+            try:
+                found = client.get(path)
+            except PostmarkError as err:
+                if err.means_gone:
+                    return gone()
+                raise err.in_context(f"Reading {where}") from None
+        return ReadResult(id_=str(found["ID"]), outs=outputs(found))
+
+    def _delete_account_object(self, path: str, where: str) -> None:
+        """DELETE an account-level object; already gone meets the goal of delete."""
+        with self._account_client() as client:
+            try:
+                client.delete(path)
+            except PostmarkError as err:
+                if not err.means_gone:
+                    raise err.in_context(f"Deleting {where}") from None
+
     @contextmanager
     def _server_session(
         self, server_id: str, also_redact: Collection[str] = ()

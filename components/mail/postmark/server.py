@@ -28,7 +28,6 @@ from components.mail.postmark.provider_base import (
     as_text,
     canonical_choice,
     diff_inputs,
-    gone,
     is_known,
     whole_number,
 )
@@ -287,14 +286,9 @@ class ServerProvider(PostmarkProvider):
             raise put_err.in_context(f"Adopting {_where(props)}") from None
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        with self._account_client() as client:
-            try:
-                server = client.get(f"/servers/{id_}")
-            except PostmarkError as err:
-                if err.means_gone:
-                    return gone()
-                raise err.in_context(f"Reading {_where(props)} ({id_})") from None
-        return ReadResult(id_=str(server["ID"]), outs=_outputs(server, props))
+        return self._read_account_object(
+            f"/servers/{id_}", f"{_where(props)} ({id_})", lambda server: _outputs(server, props)
+        )
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self._account_client() as client:
@@ -305,13 +299,7 @@ class ServerProvider(PostmarkProvider):
         return UpdateResult(outs=_outputs(server, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        with self._account_client() as client:
-            try:
-                client.delete(f"/servers/{id_}")
-            except PostmarkError as err:
-                if err.means_gone:
-                    return  # already gone: the goal of delete is met
-                raise err.in_context(f"Deleting {_where(props)} ({id_})") from None
+        self._delete_account_object(f"/servers/{id_}", f"{_where(props)} ({id_})")
 
 
 def find_server_by_exact_name(client: PostmarkClient, name: str) -> dict[str, Any] | None:
