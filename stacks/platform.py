@@ -229,7 +229,7 @@ def _build_order(spec: PlatformSpec) -> list[str]:
     """Workers sorted so that a service binding's target is uploaded before the caller."""
     env = spec.environment
     by_script = {naming.physical(k, env): k for k in spec.workers}
-    order: list[str] = []
+    order: dict[str, None] = {}  # insertion-ordered set
     visiting: set[str] = set()
 
     def visit(key: str) -> None:
@@ -240,11 +240,11 @@ def _build_order(spec: PlatformSpec) -> list[str]:
             if b.kind == "service" and b.service in by_script:
                 visit(by_script[b.service])
         visiting.discard(key)
-        order.append(key)
+        order[key] = None
 
     for key in sorted(spec.workers):
         visit(key)
-    return order
+    return list(order)
 
 
 def _unknown() -> pulumi.Output[str]:
