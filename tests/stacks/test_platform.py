@@ -233,3 +233,18 @@ def test_existing_postmark_server_is_adopted_only_when_asked(stack_manifest, tmp
     p["mail"]["adoptExistingServer"] = True
     adopted = evaluate(REPO, "staging", config_dir=write_project(tmp_path, "staging", p))
     assert find(adopted, "postmark:Server", "mail-server").inputs["adopt"] is True
+
+
+def test_workers_binding_each_other_still_build(tmp_path):
+    p = platform_of("staging")
+    mail = p["workers"]["bookmarks-mail-worker"]["bindings"]
+    mail.append({"name": "AUTH", "service": "auth-staging"})
+    manifest = evaluate(REPO, "staging", config_dir=write_project(tmp_path, "staging", p))
+    auth, mail_script = (
+        find(manifest, SCRIPT, "auth"),
+        find(manifest, SCRIPT, "bookmarks-mail-worker"),
+    )
+    assert binding(mail_script, "AUTH")["service"] == "auth-staging"
+    assert binding(auth, "MAIL_SERVICE")["service"] == "bookmarks-mail-worker-staging"
+    # One edge of the cycle waits for its target; the other binds by name (no deadlock).
+    assert (mail_script.urn in auth.dependencies) != (auth.urn in mail_script.dependencies)
