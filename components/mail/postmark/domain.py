@@ -19,7 +19,6 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 from components.mail.postmark.client import PostmarkClient
 from components.mail.postmark.errors import PostmarkError
 from components.mail.postmark.provider_base import (
-    ConnectionSettings,
     Failures,
     PostmarkProvider,
     as_folded_text,
@@ -97,9 +96,6 @@ def iter_domain_objects(client: PostmarkClient) -> Iterator[dict[str, Any]]:
 
 class DomainProvider(PostmarkProvider):
     """CRUD for Postmark domains over the account API (POSTMARK_ACCOUNT_TOKEN)."""
-
-    def __init__(self, connection: ConnectionSettings | None = None) -> None:
-        super().__init__(connection)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)

@@ -19,7 +19,6 @@ from components.mail.postmark.client import PostmarkClient
 from components.mail.postmark.domain import dkim_record_to_publish
 from components.mail.postmark.errors import PostmarkError
 from components.mail.postmark.provider_base import (
-    ConnectionSettings,
     Failures,
     PostmarkProvider,
     as_folded_text,
@@ -130,9 +129,6 @@ def _timeout_error(
 
 class DomainVerificationProvider(PostmarkProvider):
     """Waits for Postmark to verify a domain's DKIM and Return-Path records."""
-
-    def __init__(self, connection: ConnectionSettings | None = None) -> None:
-        super().__init__(connection)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)

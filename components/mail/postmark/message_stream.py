@@ -19,7 +19,6 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 from components.mail.postmark.client import PostmarkClient
 from components.mail.postmark.errors import ParentServerGoneError, PostmarkError
 from components.mail.postmark.provider_base import (
-    ConnectionSettings,
     Failures,
     PostmarkProvider,
     as_is,
@@ -28,7 +27,6 @@ from components.mail.postmark.provider_base import (
     diff_inputs,
     gone,
     is_known,
-    whole_number,
 )
 
 STREAM_TYPES = ("Transactional", "Broadcasts", "Inbound")
@@ -114,17 +112,10 @@ def _find_stream(client: PostmarkClient, stream_id: str) -> dict[str, Any] | Non
 class MessageStreamProvider(PostmarkProvider):
     """CRUD for message streams; delete archives, create unarchives a same-ID archived stream."""
 
-    def __init__(self, connection: ConnectionSettings | None = None) -> None:
-        super().__init__(connection)
-
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         failures = Failures()
-        server_id = inputs.get("server_id")
-        if whole_number(server_id) is not None:
-            inputs["server_id"] = str(whole_number(server_id))
-        else:
-            failures.require_text(inputs, "server_id")
+        failures.require_server_id(inputs)
         stream_id = inputs.get("stream_id")
         failures.require_text(inputs, "stream_id")
         if isinstance(stream_id, str) and stream_id and is_known(stream_id):

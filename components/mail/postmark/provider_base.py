@@ -230,6 +230,14 @@ class Failures:
         if is_known(value) and (not isinstance(value, str) or not value.strip()):
             self.add(prop, f"{prop} is required and must be a non-empty string.")
 
+    def require_server_id(self, inputs: dict[str, Any]) -> None:
+        """A server id given as a number (Pulumi passes floats) becomes its string form."""
+        number = whole_number(inputs.get("server_id"))
+        if number is not None:
+            inputs["server_id"] = str(number)
+        else:
+            self.require_text(inputs, "server_id")
+
     def require_bool(self, props: Mapping[str, Any], prop: str) -> None:
         value = props.get(prop)
         if value is not None and is_known(value) and not isinstance(value, bool):

@@ -18,7 +18,6 @@ from components.mail.postmark.client import PostmarkClient
 from components.mail.postmark.errors import PostmarkError
 from components.mail.postmark.inventory import iter_server_objects
 from components.mail.postmark.provider_base import (
-    ConnectionSettings,
     Failures,
     PostmarkProvider,
     as_bool,
@@ -168,9 +167,6 @@ def _where(props: dict[str, Any]) -> str:
 
 class ServerProvider(PostmarkProvider):
     """CRUD for Postmark servers over the account API (POSTMARK_ACCOUNT_TOKEN)."""
-
-    def __init__(self, connection: ConnectionSettings | None = None) -> None:
-        super().__init__(connection)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)

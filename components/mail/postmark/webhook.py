@@ -19,14 +19,12 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Up
 from components.mail.postmark.client import PostmarkClient
 from components.mail.postmark.errors import ParentServerGoneError, PostmarkError
 from components.mail.postmark.provider_base import (
-    ConnectionSettings,
     Failures,
     PostmarkProvider,
     as_text,
     diff_inputs,
     gone,
     is_known,
-    whole_number,
 )
 
 DEFAULT_MESSAGE_STREAM = "outbound"
@@ -273,17 +271,10 @@ def _list_webhooks(client: PostmarkClient, stream: str) -> list[dict[str, Any]]:
 class WebhookProvider(PostmarkProvider):
     """CRUD for webhooks, authenticated with the owning server's token fetched per call."""
 
-    def __init__(self, connection: ConnectionSettings | None = None) -> None:
-        super().__init__(connection)
-
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         failures = Failures()
-        server_id = inputs.get("server_id")
-        if whole_number(server_id) is not None:
-            inputs["server_id"] = str(whole_number(server_id))
-        else:
-            failures.require_text(inputs, "server_id")
+        failures.require_server_id(inputs)
         failures.require_text(inputs, "url")
         url = inputs.get("url")
         if (
