@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STACK ?= staging
 BASE ?= origin/main
 
-.PHONY: setup plan diff check test lint preview up
+.PHONY: setup plan diff check test lint preview up engine
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -37,3 +37,6 @@ preview: setup  ## real preview: needs the Pulumi CLI, a backend and cloud crede
 
 up: setup  ## real deploy of STACK
 	pulumi up -s $(STACK)
+
+engine:  ## the Pulumi CLI + Python language host, built from the Go module proxy into .tools/bin
+	tools/engine/build.sh
