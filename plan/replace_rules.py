@@ -5,13 +5,21 @@ as the manifest records them: camelCase for bridged providers (pulumi-cloudflare
 the given snake_case keys for the project's Postmark dynamic resources (a dynamic resource's
 inputs are registered exactly as its props dict spells them).
 
-Sources (see /work/shared/reference/ for the notes):
-  [TF]  cloudflare/terraform-provider-cloudflare v5.22.0 `internal/services/<svc>/schema.go`
-        (`RequiresReplace`); pulumi-cloudflare v6 is bridged from it. Summarised in
-        reference/pulumi-cloudflare-aws.md §1.1.
-  [AWS] hashicorp/terraform-provider-aws `aws_route53_record`: `zone_id` and `name` ForceNew
-        (reference/pulumi-cloudflare-aws.md §3).
-  [PM]  Postmark API docs via reference/postmark-api.md, and the project's own dynamic providers
+Sources, each read at the commit named here (what was read, attribute by attribute, is in
+tests/plan_diff/fixtures/upstream_requires_replace.json, and the tests hold this table to it):
+  [TF]  cloudflare/terraform-provider-cloudflare, tag v5.22.0 (commit a2efdc5786ae), file
+        `internal/services/<resource>/schema.go` of each resource: the attributes whose
+        `PlanModifiers` hold `stringplanmodifier.RequiresReplace()` replace on any change;
+        those with `RequiresReplaceIfConfigured()` replace only when the program sets a value
+        (dropping the value keeps the old one). pulumi-cloudflare v6 is bridged from this
+        provider: a RequiresReplace attribute is a "forces replacement" input. Computed-only
+        attributes with RequiresReplace (`id`, a dispatch namespace's `namespace_name`) are never
+        inputs and are left out. pulumi-cloudflare 6.23.1 also has inputs v5.22.0 lacks (KV
+        `jurisdiction` and `mode`, Queue `jurisdiction`, SecretsStore `force`); the program sets
+        none of them, and their replace behaviour is unconfirmed.
+  [AWS] hashicorp/terraform-provider-aws (commit 00655c1681ea), file
+        `internal/service/route53/record.go`: `name` and `zone_id` are `ForceNew`.
+  [PM]  Postmark's API documentation and the project's own dynamic providers
         (components/mail/postmark/*: each provider's `replace_on`), which these rows mirror.
 """
 
@@ -20,29 +28,39 @@ from __future__ import annotations
 from plan.manifest import Resource
 
 CLOUDFLARE_ACCOUNT_ID = "accountId"
-"""[TF] Every Cloudflare resource takes account_id, and changing it always forces replacement."""
+"""[TF] `account_id` is RequiresReplace in every Cloudflare resource this project uses."""
 
 REPLACE_ON_CHANGE: dict[str, frozenset[str]] = {
-    # [TF] d1: name, jurisdiction and primary_location_hint RequiresReplace -> a new, EMPTY
-    # database; only read_replication updates in place.
+    # [TF] internal/services/d1_database/schema.go: `name`, `jurisdiction`,
+    # `primary_location_hint` RequiresReplace() -> a new, EMPTY database; `read_replication`
+    # updates in place.
     "cloudflare:index/d1Database:D1Database": frozenset(
         {"name", "primaryLocationHint", "jurisdiction"}
     ),
-    # [TF] workers_script: script_name RequiresReplace; content, bindings, compatibility date and
-    # flags are an in-place re-upload.
+    # [TF] internal/services/workers_script/schema.go: `script_name` RequiresReplace(); content,
+    # bindings, compatibility date and flags are an in-place re-upload.
     "cloudflare:index/workersScript:WorkersScript": frozenset({"scriptName"}),
-    # [TF] secrets_store: name RequiresReplace.
+    # [TF] internal/services/workers_custom_domain/schema.go: `hostname`, `service`
+    # RequiresReplace() (`zone_id`, `zone_name`, `environment`: REPLACE_IF_CONFIGURED).
+    "cloudflare:index/workersCustomDomain:WorkersCustomDomain": frozenset({"hostname", "service"}),
+    # [TF] internal/services/secrets_store/schema.go: `name` RequiresReplace().
     "cloudflare:index/secretsStore:SecretsStore": frozenset({"name"}),
-    # [TF] secrets_store_secret: store_id and name RequiresReplace; value/scopes/comment in place.
+    # [TF] internal/services/secrets_store_secret/schema.go: `store_id`, `name`
+    # RequiresReplace(); `value`, `scopes`, `comment` in place.
     "cloudflare:index/secretsStoreSecret:SecretsStoreSecret": frozenset({"storeId", "name"}),
-    # [TF] workers_for_platforms_dispatch_namespace: name RequiresReplace.
+    # [TF] internal/services/workers_for_platforms_dispatch_namespace/schema.go: `name`
+    # RequiresReplace() (`namespace_name` too, but it is computed: never an input).
     "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace": (
         frozenset({"name"})
     ),
-    # [TF] queue_consumer: queue_id RequiresReplace; settings, script, DLQ in place (cf-tf #6998).
+    # [TF] internal/services/queue_consumer/schema.go: `queue_id` RequiresReplace();
+    # `script_name`, `settings`, `dead_letter_queue`, `type` in place.
     "cloudflare:index/queueConsumer:QueueConsumer": frozenset({"queueId"}),
-    # [TF] workers_kv_namespace (title) and queue (queue_name) rename IN PLACE: not listed.
-    # [AWS] route53 record: zone_id and name ForceNew.
+    # [TF] internal/services/workers_kv_namespace/schema.go and queue/schema.go: only
+    # `account_id` RequiresReplace(); a `title` / `queue_name` rename is in place.
+    "cloudflare:index/workersKvNamespace:WorkersKvNamespace": frozenset(),
+    "cloudflare:index/queue:Queue": frozenset(),
+    # [AWS] internal/service/route53/record.go: `zone_id`, `name` ForceNew.
     "aws:route53/record:Record": frozenset({"zoneId", "name"}),
     # [PM] DeliveryType is create-only ("cannot be changed after creation", server-api);
     # components/mail/postmark/server.py `_REPLACE_ON`.
@@ -59,6 +77,15 @@ REPLACE_ON_CHANGE: dict[str, frozenset[str]] = {
     "pulumi-python:dynamic/postmark:Webhook": frozenset({"message_stream", "server_id"}),
     # [PM] Verification is of one domain: domain_verification.py `replace_on`.
     "pulumi-python:dynamic/postmark:DomainVerification": frozenset({"domain_id"}),
+}
+
+REPLACE_IF_CONFIGURED: dict[str, frozenset[str]] = {
+    # [TF] internal/services/workers_custom_domain/schema.go: `zone_id`, `zone_name`,
+    # `environment` RequiresReplaceIfConfigured(). Optional and computed: a value the program
+    # sets replaces on change; one it stops setting keeps the old value.
+    "cloudflare:index/workersCustomDomain:WorkersCustomDomain": frozenset(
+        {"zoneId", "zoneName", "environment"}
+    ),
 }
 
 STATEFUL_TYPES: frozenset[str] = frozenset(
@@ -81,11 +108,16 @@ ROUTE53_RECORD = "aws:route53/record:Record"
 
 
 def replace_keys(type_: str) -> frozenset[str]:
-    """Top-level inputs of `type_` whose change replaces the resource."""
+    """Top-level inputs of `type_` whose change replaces the resource, whatever the new value."""
     keys = REPLACE_ON_CHANGE.get(type_, frozenset())
     if type_.startswith("cloudflare:"):
         keys = keys | {CLOUDFLARE_ACCOUNT_ID}
     return keys
+
+
+def replace_if_configured_keys(type_: str) -> frozenset[str]:
+    """Top-level inputs of `type_` whose change replaces it only when the new value is set."""
+    return REPLACE_IF_CONFIGURED.get(type_, frozenset())
 
 
 def is_stateful(resource: Resource) -> bool:

@@ -15,7 +15,7 @@ from plan.diff.properties import (
     leaves,
 )
 from plan.manifest import SECRET, UNKNOWN, Manifest, Resource
-from plan.replace_rules import is_stateful, replace_keys
+from plan.replace_rules import is_stateful, replace_if_configured_keys, replace_keys
 
 OPTIONS = ("protect", "retain_on_delete", "delete_before_replace", "parent")
 
@@ -102,12 +102,25 @@ def _property_changes(old: Resource | None, new: Resource | None) -> list[Proper
 
 
 def _mark_replacements(type_: str, changes: list[PropertyChange]) -> list[PropertyChange]:
-    keys = replace_keys(type_)
+    always, if_configured = replace_keys(type_), replace_if_configured_keys(type_)
     for change in changes:
-        if _root_key(change.path) in keys:
+        key = _root_key(change.path)
+        if key in always:
             unknown = has_unknown(change.old) or has_unknown(change.new)
             change.may_replace, change.replaces = unknown, not unknown
+        elif key in if_configured and _is_set(change.new):
+            # RequiresReplaceIfConfigured: only a value the program sets replaces (one it stops
+            # setting keeps the old value). Set for the first time, it is compared with the
+            # value the provider computed, which the offline plan does not know.
+            unknown = has_unknown(change.new) or not _is_set(change.old)
+            change.may_replace, change.replaces = unknown, not unknown
+            if not _is_set(change.old):
+                change.cause = "replaces unless it equals the value the provider computed"
     return changes
+
+
+def _is_set(value: Any) -> bool:
+    return value is not ABSENT and value is not None
 
 
 def _root_key(path: str) -> str:

@@ -13,6 +13,7 @@ from plan.diff.model import (
     SideError,
     StackDiff,
 )
+from plan.diff.properties import has_unknown
 
 OP_MARK = {"add": "+", "remove": "-", "update": "~", "replace": "+-", "move": ">"}
 OP_VERB = {
@@ -48,7 +49,8 @@ def property_note(p: PropertyChange) -> str:
     if p.replaces:
         notes.append("forces replacement")
     if p.may_replace:
-        notes.append("may force replacement: known only after apply")
+        unknown = has_unknown(p.old) or has_unknown(p.new)
+        notes.append("may force replacement" + (": known only after apply" if unknown else ""))
     if p.cause:
         notes.append(p.cause)
     return "; ".join(notes)

@@ -263,3 +263,41 @@ def test_d1_protect_flags_are_the_base_ones():
     (change,) = diff_manifests(base, head)[0]
 
     assert change.op == "replace" and change.protect  # pulumi up checks the state's protect
+
+
+CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
+
+
+def custom_domain(**inputs):
+    values = {"accountId": "a", "hostname": "mail.example.com", "service": "mail", **inputs}
+    return manifest(resource(CUSTOM_DOMAIN, "mail-mail.example.com", values))
+
+
+def domain_change(base: dict, head: dict):
+    (change,) = diff_manifests(custom_domain(**base), custom_domain(**head))[0]
+    return change.op, [(p.path, p.replaces) for p in change.properties]
+
+
+def test_custom_domain_hostname_and_service_replace_it():
+    assert domain_change({}, {"hostname": "mail2.example.com"}) == (
+        "replace",
+        [("hostname", True)],
+    )
+    assert domain_change({}, {"service": "mail-v2"}) == ("replace", [("service", True)])
+
+
+def test_custom_domain_zone_id_replaces_when_set_but_not_when_dropped():
+    """Upstream: RequiresReplaceIfConfigured; a zone id the program stops setting stays as is."""
+    assert domain_change({"zoneId": "z1"}, {"zoneId": "z2"}) == ("replace", [("zoneId", True)])
+    assert domain_change({}, {"zoneId": "z1"}) == ("update", [("zoneId", False)])
+    assert domain_change({"zoneId": "z1"}, {}) == ("update", [("zoneId", False)])
+    assert domain_change({"zoneId": "z1"}, {"zoneId": None}) == ("update", [("zoneId", False)])
+
+
+def test_custom_domain_zone_id_set_for_the_first_time_may_replace_it():
+    """Compared with the zone the provider computed, which only the provider knows."""
+    (change,) = diff_manifests(custom_domain(), custom_domain(zoneId="z1"))[0]
+
+    (prop,) = change.properties
+    assert change.op == "update" and change.may_replace
+    assert prop.may_replace and prop.cause.startswith("replaces unless it equals")
