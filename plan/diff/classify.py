@@ -82,6 +82,7 @@ def _compare(old: Resource, new: Resource) -> ResourceChange | None:
         options=options,
         stateful=is_stateful(old) or is_stateful(new),
         protect=old.protect,
+        protect_after=new.protect,
         retain_on_delete=old.retain_on_delete,
     )
 
@@ -133,6 +134,7 @@ def _created(new: Resource) -> ResourceChange:
         properties=_property_changes(None, new),
         stateful=is_stateful(new),
         protect=new.protect,
+        protect_after=new.protect,
         retain_on_delete=new.retain_on_delete,
     )  # fmt: skip
 
@@ -143,6 +145,7 @@ def _deleted(old: Resource) -> ResourceChange:
         properties=_property_changes(old, None),
         stateful=is_stateful(old),
         protect=old.protect,
+        protect_after=old.protect,
         retain_on_delete=old.retain_on_delete,
     )  # fmt: skip
 
@@ -167,7 +170,8 @@ def _cascade_replacements(
             change = ResourceChange(
                 "update", new.urn, new.type, new.name, new.custom,
                 stateful=is_stateful(old) or is_stateful(new),
-                protect=old.protect, retain_on_delete=old.retain_on_delete,
+                protect=old.protect, protect_after=new.protect,
+                retain_on_delete=old.retain_on_delete,
             )  # fmt: skip
             changes.append(change)
         if change.op == "move":

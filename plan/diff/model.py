@@ -74,13 +74,29 @@ class ResourceChange:
     options: list[OptionChange] = field(default_factory=list)
     stateful: bool = False
     protect: bool = False
-    """The base's protect (what `pulumi up` checks before deleting); else the working tree's."""
+    """The base's protect (the state `pulumi up` starts from); the working tree's if added."""
+    protect_after: bool = False
+    """The working tree's protect (the new state's); the base's if removed."""
     retain_on_delete: bool = False
     """The base's retain_on_delete: a delete would keep the cloud resource, dropped from state."""
 
     @property
     def may_replace(self) -> bool:
         return self.op != "replace" and any(p.may_replace for p in self.properties)
+
+    @property
+    def refused(self) -> bool:
+        """`pulumi up` refuses the delete this change needs, because of `protect`.
+
+        A removal is refused when the resource is protected in the state. A replacement only
+        when it is protected before and after: the engine takes protect from the new state
+        first, so unprotecting and replacing in one update goes through (Pulumi's step
+        generator: `if new.Protect && old.Protect` refuses, since pulumi/pulumi#8873)."""
+        if self.op == "remove":
+            return self.protect
+        if self.op == "replace" or self.may_replace:
+            return self.protect and self.protect_after
+        return False
 
     @property
     def dangerous(self) -> bool:

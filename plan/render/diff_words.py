@@ -91,16 +91,26 @@ def stack_summary(stack: StackDiff) -> str:
 
 
 def danger_text(change: ResourceChange) -> str:
-    what = "may be replaced" if change.may_replace else f"is {change.op}d"
-    if change.op == "remove":
-        what = "is removed"
-    guards = []
-    if change.protect:
-        guards.append("protected: `pulumi up` refuses until it is unprotected")
+    """What `pulumi up` will do to a stateful resource this change removes or replaces."""
+    subject = f"{short_type(change.type)} {change.name}"
+    verb = "removed" if change.op == "remove" else "replaced"
+    if change.refused:
+        where = "in the state" if change.op == "remove" else "before and after this change"
+        what = (
+            f"would be {verb}, but `pulumi up` refuses: it is protected {where}; unprotect it "
+            "first (in the program, or `pulumi state unprotect`)"
+        )
+    elif change.may_replace:
+        what = "may be replaced"
+    else:
+        what = f"will be {verb}"
+    notes = []
+    if change.op != "remove" and change.protect and not change.protect_after:
+        notes.append("unprotected by this change, which the engine applies before replacing")
     if change.retain_on_delete:
-        guards.append("retain_on_delete: the cloud resource is kept but leaves Pulumi's state")
-    suffix = f" ({'; '.join(guards)})" if guards else ""
-    return f"{short_type(change.type)} {change.name} {what}{suffix}"
+        notes.append("retain_on_delete: the cloud resource is kept but leaves Pulumi's state")
+    suffix = f" ({'; '.join(notes)})" if notes else ""
+    return f"{subject} {what}{suffix}"
 
 
 def danger_headline(report: DiffReport) -> str:

@@ -11,7 +11,8 @@ Schema (version 1)::
       "exit_code": int,                              # 0 ok, 1 policy, 2 error, 3 data-loss risk
       "summary": {"add": int, "remove": int, "update": int, "replace": int, "move": int,
                   "dangerous": int, "violations": int, "errors": int},
-      "dangers": [{"stack", "urn", "type", "name", "op", "protect", "retain_on_delete"}],
+      "dangers": [{"stack", "urn", "type", "name", "op", "protect", "protect_after",
+                   "retain_on_delete", "refused"}],       # refused: `pulumi up` refuses (protect)
       "policy": {"available": bool},                 # false while policy/rules.py does not exist
       "stacks": [{
         "stack": str,
@@ -27,6 +28,8 @@ Schema (version 1)::
           "type": str, "name": str, "custom": bool,
           "stateful": bool, "dangerous": bool, "may_replace": bool,
           "protect": bool, "retain_on_delete": bool, # the base's options (working tree's if added)
+          "protect_after": bool,                     # the working tree's (base's if removed)
+          "refused": bool,                           # protect makes `pulumi up` refuse the delete
           "properties": [PROPERTY],
           "options": [{"option": "protect" | "retain_on_delete" | "delete_before_replace"
                                  | "parent", "old": any, "new": any}]
@@ -89,7 +92,9 @@ def report_to_json(report: DiffReport) -> dict[str, Any]:
                 "name": c.name,
                 "op": c.op,
                 "protect": c.protect,
+                "protect_after": c.protect_after,
                 "retain_on_delete": c.retain_on_delete,
+                "refused": c.refused,
             }
             for stack, c in report.dangers
         ],
@@ -128,7 +133,9 @@ def _resource(c: ResourceChange) -> dict[str, Any]:
         "dangerous": c.dangerous,
         "may_replace": c.may_replace,
         "protect": c.protect,
+        "protect_after": c.protect_after,
         "retain_on_delete": c.retain_on_delete,
+        "refused": c.refused,
         "properties": [_property(p) for p in c.properties],
         "options": [{"option": o.option, "old": o.old, "new": o.new} for o in c.options],
     }

@@ -256,13 +256,14 @@ def test_route53_records_are_stateful_only_in_the_mail_component():
     assert changes["mail-dns-dkim"].dangerous and not changes["www"].dangerous
 
 
-def test_d1_protect_flags_are_the_base_ones():
+def test_d1_protect_is_recorded_before_and_after():
     base = manifest(d1())
     head = manifest(d1("renamed", protect=False))
 
     (change,) = diff_manifests(base, head)[0]
 
-    assert change.op == "replace" and change.protect  # pulumi up checks the state's protect
+    assert change.op == "replace" and (change.protect, change.protect_after) == (True, False)
+    assert not change.refused  # unprotected and replaced in one update: the engine allows it
 
 
 CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"

@@ -101,8 +101,8 @@ def test_data_loss_risk_comes_first_in_every_format(fmt):
         return
     risk = out.index("DATA-LOSS RISK")
     assert risk < out.index("prod")
-    assert "D1Database mail-metadata is replaced" in out
-    assert "protected" in out and "retain_on_delete" in out
+    assert "D1Database mail-metadata would be replaced, but `pulumi up` refuses" in out
+    assert "protected before and after this change" in out and "retain_on_delete" in out
     if fmt == "markdown":
         assert out.index("[!CAUTION]") < out.index("**Summary**")
 
@@ -178,10 +178,12 @@ def test_json_schema_is_stable():
     }  # fmt: skip
     assert set(stack["resources"][0]) == {
         "op", "urn", "old_urn", "type", "name", "custom", "stateful", "dangerous",
-        "may_replace", "protect", "retain_on_delete", "properties", "options",
+        "may_replace", "protect", "protect_after", "retain_on_delete", "refused", "properties",
+        "options",
     }  # fmt: skip
     assert set(data["dangers"][0]) == {
-        "stack", "urn", "type", "name", "op", "protect", "retain_on_delete",
+        "stack", "urn", "type", "name", "op", "protect", "protect_after", "retain_on_delete",
+        "refused",
     }  # fmt: skip
     assert set(data["timings_seconds"]) == {"base", "working_tree", "total"}
 
@@ -191,3 +193,60 @@ def test_text_marks_replacement_and_unknowns():
 
     assert '~ name: "mail-metadata" -> "mail-metadata-v2"  (forces replacement)' in out
     assert "bindings[MAIL_DB].id" in out and "mail-metadata is replaced" in out
+
+
+def replaced_d1(base_protect: bool, head_protect: bool):
+    base = base_platform()
+    find(base, D1, "mail-metadata").protect = base_protect
+    head = edited(base)
+    find(head, D1, "mail-metadata").inputs["name"] = "mail-metadata-v2"
+    find(head, D1, "mail-metadata").protect = head_protect
+    return base, head
+
+
+def banner(r) -> list[str]:
+    lines = render_text(r).plain.splitlines()
+    return [line.strip() for line in lines if line.startswith("  prod: ")]  # the risk list
+
+
+def test_unprotecting_and_replacing_in_one_change_will_replace_not_refused():
+    """The engine takes protect from the new state before it replaces: the replace happens."""
+    r = report(replaced_d1(base_protect=True, head_protect=False))
+
+    (line,) = banner(r)
+    assert line.startswith("prod: cloudflare D1Database mail-metadata will be replaced")
+    assert "unprotected by this change" in line and "refuses" not in line
+    assert r.exit_code == 3  # still a data-loss risk
+    (danger,) = report_to_json(r)["dangers"]
+    assert (danger["protect"], danger["protect_after"], danger["refused"]) == (True, False, False)
+
+
+def test_replacing_what_stays_protected_is_refused():
+    r = report(replaced_d1(base_protect=True, head_protect=True))
+
+    (line,) = banner(r)
+    assert "mail-metadata would be replaced, but `pulumi up` refuses" in line
+    assert report_to_json(r)["dangers"][0]["refused"] is True
+
+
+def test_protecting_and_replacing_in_one_change_is_not_refused_either():
+    """The other direction: the engine refuses only when the old and the new state are both
+    protected, so a resource protected by the same change that replaces it is replaced."""
+    (line,) = banner(report(replaced_d1(base_protect=False, head_protect=True)))
+
+    assert "mail-metadata will be replaced" in line and "refuses" not in line
+    assert "unprotected by this change" not in line
+
+
+def test_removing_a_protected_resource_is_refused_and_an_unprotected_one_removed():
+    def removed(protect: bool):
+        base = base_platform()
+        find(base, D1, "mail-metadata").protect = protect
+        head = edited(base)
+        head.resources = [r for r in head.resources if r.type != D1]
+        return banner(report((base, head)))
+
+    (refused,) = removed(protect=True)
+    (allowed,) = removed(protect=False)
+    assert "would be removed, but `pulumi up` refuses: it is protected in the state" in refused
+    assert "mail-metadata will be removed" in allowed and "refuses" not in allowed
