@@ -6,12 +6,12 @@ import signal
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from plan.cli import PROJECT_DIR, app, fail_config
+from plan import cli
+from plan.cli import app, fail_config
 
 
 class Format(StrEnum):
@@ -38,10 +38,11 @@ def diff(
             "--allow-destroy", help="Exit 0 (not 3) when stateful resources are removed/replaced."
         ),
     ] = False,
-    project_dir: Annotated[Path, typer.Option(hidden=True)] = PROJECT_DIR,
 ) -> None:
     """Diff every resource of each stack from git ref BASE to the working tree.
 
+    The working tree is --config-dir (default: this project), a git checkout;
+    both sides run that checkout's own program.
     BASE is checked out in a temporary git worktree (your tree is untouched).
     Both sides run under the mock engine; each resource is added, removed, updated
     (property by property), replaced or moved (via an alias). Secrets read "secret changed".
@@ -58,6 +59,7 @@ def diff(
     from plan.diff.run import run_diff
     from plan.worktree import GitError
 
+    project_dir = cli.Options.config_dir
     try:
         with _sigterm_as_exit():
             report = run_diff(project_dir, base, stacks or (), allow_destroy=allow_destroy)

@@ -12,6 +12,7 @@ from plan.cli import app
 from plan.diff.model import SideError, Violation
 from tests.plan_diff.builders import D1, SCRIPT, base_platform, edited, find, report
 from tests.plan_diff.gitrepo import git
+from tests.support.project import REPO
 
 runner = CliRunner()
 
@@ -32,12 +33,14 @@ def destroyed():
 
 @pytest.fixture
 def diff_returns(monkeypatch):
-    """Make `plan diff` report hand-built stacks; records the arguments it was called with."""
+    """Make `plan diff` report hand-built stacks; records the arguments it was called with
+    (the tree it was asked to diff in `directories`)."""
     calls = []
 
     def install(*stacks, violations=(), errors=()):
         def fake_run_diff(project_dir, base_ref, names, *, allow_destroy=False):
             calls.append((base_ref, list(names), allow_destroy))
+            directories.append(project_dir)
             r = report(*stacks, allow_destroy=allow_destroy)
             r.stacks[0].violations = list(violations)
             r.stacks[0].errors = list(errors)
@@ -46,6 +49,8 @@ def diff_returns(monkeypatch):
         monkeypatch.setattr(plan.diff.run, "run_diff", fake_run_diff)
         return calls
 
+    directories: list = []
+    install.directories = directories
     return install
 
 
@@ -118,14 +123,14 @@ def test_markdown_format(diff_returns):
 def test_bad_ref_exits_2_with_a_clear_message(tmp_path):
     git(tmp_path, "init", "--quiet")
 
-    result = invoke("--base", "no-such-ref", "--project-dir", str(tmp_path))
+    result = runner.invoke(app, ["--config-dir", str(tmp_path), "diff", "--base", "no-such-ref"])
 
     assert result.exit_code == 2
     assert "base ref 'no-such-ref' is not a commit" in result.output
 
 
 def test_not_a_repository_exits_2(tmp_path):
-    result = invoke("--base", "main", "--project-dir", str(tmp_path / "nowhere"))
+    result = runner.invoke(app, ["--config-dir", str(tmp_path), "diff", "--base", "main"])
 
     assert result.exit_code == 2
     assert "not in a git repository" in result.output
@@ -144,7 +149,24 @@ def test_no_stacks_exits_2(tmp_path):
     git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit",
         "--quiet", "--allow-empty", "--no-gpg-sign", "-m", "empty")  # fmt: skip
 
-    result = invoke("--base", "HEAD", "--project-dir", str(tmp_path))
+    result = runner.invoke(app, ["--config-dir", str(tmp_path), "diff", "--base", "HEAD"])
 
     assert result.exit_code == 2
     assert "no stacks to diff" in result.output
+
+
+def test_the_global_config_dir_is_the_tree_that_is_diffed(diff_returns, tmp_path):
+    diff_returns(repointed())
+
+    default = invoke("--base", "main")
+    elsewhere = runner.invoke(app, ["--config-dir", str(tmp_path), "diff", "--base", "main"])
+
+    assert default.exit_code == elsewhere.exit_code == 0
+    assert diff_returns.directories == [REPO, tmp_path.resolve()]
+
+
+def test_diff_has_no_option_of_its_own_naming_another_tree(tmp_path):
+    result = invoke("--base", "main", "--project-dir", str(tmp_path))
+
+    assert result.exit_code == 2
+    assert "No such option" in result.output

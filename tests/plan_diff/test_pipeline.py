@@ -32,7 +32,7 @@ def result(tmp_path_factory):
     write_stack(root, "staging", offline_platform("staging"))  # new, uncommitted
     with program_modules_restored():
         outcome = CliRunner().invoke(
-            app, ["diff", "--base", base, "--format", "json", "--project-dir", str(root)]
+            app, ["--config-dir", str(root), "diff", "--base", base, "--format", "json"]
         )
     assert git(root, "worktree", "list", "--porcelain").count("worktree ") == 1
     return outcome
