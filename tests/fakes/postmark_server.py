@@ -16,7 +16,8 @@ Usage::
         assert fake.count_requests("POST", "/servers") == 4
 
 Fault injection (queued, matched by method and an fnmatch path pattern, consumed in order):
-``fail_next`` (status/ErrorCode/empty body), ``drop_next`` (close without answering, optionally
+``fail_next`` (status/ErrorCode, an empty or non-Postmark body, optionally after applying the
+request: a 503 or 429 that hides a create), ``drop_next`` (close without answering, optionally
 after applying the request), ``slow_next`` (answer later than the client waits, applying the
 request first by default), ``before_next`` (run a callback, e.g. delete a server mid-operation).
 """
@@ -144,6 +145,7 @@ class Fault:
     error_code: int | None = None
     message: str | None = None
     empty_body: bool = False
+    raw_body: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     apply: bool = False
     delay: float = 0.0
@@ -160,6 +162,7 @@ class _Reply:
     status: int
     body: Any = None  # None: empty body
     headers: dict[str, str] = field(default_factory=dict)
+    raw: str | None = None  # sent as is (not JSON), with the Content-Type in headers
 
 
 class _ApiError(Exception):
@@ -273,10 +276,15 @@ class FakePostmark:
         method: str | None = None,
         path: str | None = None,
         empty_body: bool = False,
+        raw_body: str | None = None,
         headers: dict[str, str] | None = None,
+        after_apply: bool = False,
     ) -> None:
-        """The next ``times`` matching requests get this status (with ``{"ErrorCode",
-        "Message"}`` unless ``empty_body``) and are not applied."""
+        """The next ``times`` matching requests get this status, with ``{"ErrorCode",
+        "Message"}`` unless ``empty_body`` or ``raw_body`` (sent as is, e.g. a proxy's HTML page;
+        set its Content-Type in ``headers``). With ``after_apply`` the request is applied first,
+        like a Postmark that did the work and then answered 503 or 429; otherwise nothing is
+        applied."""
         self._queue(
             Fault(
                 "error",
@@ -287,7 +295,9 @@ class FakePostmark:
                 error_code=error_code,
                 message=message,
                 empty_body=empty_body,
+                raw_body=raw_body,
                 headers=dict(headers or {}),
+                apply=after_apply,
             )
         )
 
@@ -463,15 +473,17 @@ class FakePostmark:
             fault.action(self)
             fault = None
         if fault is not None and fault.kind == "error":
+            if fault.apply:
+                self._route(request, method, path, query, body)  # its answer is lost
             body_out = None
-            if not fault.empty_body:
+            if not fault.empty_body and fault.raw_body is None:
                 default_code = {401: 10, 503: 100}.get(fault.status, fault.status)
                 body_out = {
                     "ErrorCode": default_code if fault.error_code is None else fault.error_code,
                     "Message": fault.message or f"Injected HTTP {fault.status}.",
                 }
             record.status = fault.status
-            request.send_reply(_Reply(fault.status, body_out, fault.headers))
+            request.send_reply(_Reply(fault.status, body_out, fault.headers, fault.raw_body))
             return
         if fault is not None and not fault.apply:
             if fault.kind == "slow":
@@ -1054,12 +1066,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
     def send_reply(self, reply: _Reply, *, ignore_disconnect: bool = False) -> None:
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        if reply.raw is not None:
+            payload = reply.raw.encode()
+        else:
+            payload = b"" if reply.body is None else json.dumps(reply.body).encode()
         try:
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            if payload:
+            if payload and reply.raw is None:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

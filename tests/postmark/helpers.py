@@ -8,6 +8,20 @@ from pulumi.dynamic import ResourceProvider
 
 from components.mail.postmark.provider_base import PROVIDER_KEY
 
+# 404 answers that did not come from Postmark's API (a wrong base URL, a proxy, a captive portal):
+# fail_next keyword arguments by name.
+NOT_POSTMARK_404S: dict[str, dict[str, Any]] = {
+    "empty body": {"empty_body": True},
+    "HTML page (proxy)": {
+        "raw_body": "<html><body><h1>Sign in to the Wi-Fi</h1></body></html>",
+        "headers": {"Content-Type": "text/html"},
+    },
+    "JSON of another shape (gateway)": {
+        "raw_body": '{"message": "no route"}',
+        "headers": {"Content-Type": "application/json"},
+    },
+}
+
 # Stands in for the pickled provider the engine adds to every input/output bag.
 PROVIDER_PLACEHOLDER = "serialized-provider-placeholder"
 

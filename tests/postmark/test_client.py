@@ -10,6 +10,7 @@ from components.mail.postmark.client import HttpTimeouts, PostmarkClient, RetryP
 from components.mail.postmark.errors import MissingCredentialsError, PostmarkError
 from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.conftest import FAST_CONNECTION, SLOWER_THAN_CLIENT
+from tests.postmark.helpers import NOT_POSTMARK_404S
 
 
 def account_client(**retry_overrides: float) -> PostmarkClient:
@@ -97,20 +98,74 @@ def test_unreachable_endpoint_is_not_an_unknown_outcome(monkeypatch: pytest.Monk
     assert not caught.value.outcome_of_earlier_attempt_unknown  # never reached Postmark
 
 
-def test_retry_after_header_sets_the_wait_capped_by_max_wait(fake_postmark: FakePostmark):
-    fake_postmark.fail_next(429, times=1, path="/servers", headers={"Retry-After": "0.2"})
-    fake_postmark.fail_next(429, times=1, path="/servers", headers={"Retry-After": "3600"})
-    sleeps: list[float] = []
-    retry = RetryPolicy(max_attempts=3, initial_wait_seconds=0.01, max_wait_seconds=0.5)
-    with PostmarkClient(
-        fake_postmark.account_token,
+class VirtualTime:
+    """An injected clock and sleep: waits are recorded and advance the clock, nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def virtual_client(
+    fake: FakePostmark, time_: VirtualTime, policy: RetryPolicy | None = None, **retry: float
+) -> PostmarkClient:
+    policy = policy or RetryPolicy(**{"max_attempts": 3, "jitter_seconds": 0.5, **retry})
+    return PostmarkClient(
+        fake.account_token,
         auth_scope="account",
-        base_url=fake_postmark.url,
-        retry=retry,
-        sleep=sleeps.append,
-    ) as client:
+        base_url=fake.url,
+        retry=policy,
+        sleep=time_.sleep,
+        clock=time_.clock,
+    )
+
+
+def test_retry_after_is_waited_out_in_full_plus_jitter(fake_postmark: FakePostmark):
+    fake_postmark.fail_next(429, times=1, path="/servers", headers={"Retry-After": "30"})
+    fake_postmark.fail_next(503, times=1, path="/servers", headers={"Retry-After": "0.2"})
+    virtual = VirtualTime()
+    with virtual_client(fake_postmark, virtual) as client:
+        assert client.get("/servers", params=LIST)["TotalCount"] == 0
+    first, second = virtual.sleeps
+    assert 30 <= first <= 30.5  # not cut to the exponential backoff's few seconds
+    assert 0.2 <= second <= 0.7
+
+
+def test_retry_after_is_bounded(fake_postmark: FakePostmark):
+    fake_postmark.fail_next(429, times=1, path="/servers", headers={"Retry-After": "3600"})
+    virtual = VirtualTime()
+    with virtual_client(fake_postmark, virtual, max_retry_after_seconds=45) as client:
         client.get("/servers", params=LIST)
-    assert sleeps == [0.2, 0.5]
+    assert len(virtual.sleeps) == 1 and 45 <= virtual.sleeps[0] <= 45.5
+
+
+def test_a_retry_after_past_the_time_budget_ends_the_retries(fake_postmark: FakePostmark):
+    fake_postmark.fail_next(429, times=5, path="/servers", headers={"Retry-After": "40"})
+    virtual = VirtualTime()
+    with (
+        virtual_client(fake_postmark, virtual, max_attempts=5, max_total_seconds=100) as client,
+        pytest.raises(PostmarkError) as caught,
+    ):
+        client.get("/servers", params=LIST)
+    # Two waits of 40 s fit in 100 s; a third would end after the budget, so it is not started.
+    assert len(virtual.sleeps) == 2 and caught.value.attempts == 3
+    assert caught.value.http_status == 429
+    assert fake_postmark.count_requests("GET", "/servers") == 3
+
+
+def test_default_policy_waits_out_a_one_minute_retry_after(fake_postmark: FakePostmark):
+    fake_postmark.fail_next(429, times=1, path="/servers", headers={"Retry-After": "60"})
+    virtual = VirtualTime()
+    with virtual_client(fake_postmark, virtual, RetryPolicy()) as client:
+        client.get("/servers", params=LIST)
+    assert len(virtual.sleeps) == 1 and virtual.sleeps[0] >= 60
 
 
 def test_backoff_grows_and_stays_bounded(fake_postmark: FakePostmark):
@@ -132,11 +187,22 @@ def test_backoff_grows_and_stays_bounded(fake_postmark: FakePostmark):
     assert all(s <= 0.5 for s in sleeps) and sleeps[-1] == pytest.approx(0.5, abs=0.05)
 
 
-def test_empty_body_404_is_an_error_that_means_gone(fake_postmark: FakePostmark):
-    fake_postmark.fail_next(404, empty_body=True, path="/servers/*")
+@pytest.mark.parametrize("body", NOT_POSTMARK_404S.values(), ids=NOT_POSTMARK_404S.keys())
+def test_a_404_without_postmarks_error_body_does_not_mean_gone(fake_postmark: FakePostmark, body):
+    fake_postmark.fail_next(404, path="/servers/*", **body)
     with account_client() as client, pytest.raises(PostmarkError) as caught:
         client.get("/servers/123")
     assert caught.value.http_status == 404 and caught.value.error_code is None
+    assert not caught.value.means_gone
+    assert "POSTMARK_API_URL" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_postmark_shaped_404_means_gone(fake_postmark: FakePostmark):
+    fake_postmark.fail_next(404, error_code=404, message="Webhook not found.", path="/webhooks/*")
+    server = fake_postmark.add_server("s")
+    with account_client() as client, client.for_server(server["ApiTokens"][0]) as hooks:
+        with pytest.raises(PostmarkError) as caught:
+            hooks.get("/webhooks/1")
     assert caught.value.means_gone
 
 

@@ -80,7 +80,7 @@ def test_after_verification_the_active_record_is_reported(
     assert refreshed["dkim_verified"] is True and refreshed["return_path_verified"] is True
 
 
-@pytest.mark.parametrize("style", ["422", "404", "404-empty"])
+@pytest.mark.parametrize("style", ["422", "404"])
 def test_refresh_after_out_of_band_delete_reports_gone(fake_postmark: FakePostmark, domains, style):
     domain_id, outs = create(domains, domain_props())
     fake_postmark.remove_domain(domain_id)

@@ -36,7 +36,6 @@ FAULTS: dict[str, Callable[[FakePostmark], None]] = {
     ),
     "dropped connection": lambda f: f.drop_next(**POST_SERVERS),
     "applied then dropped": lambda f: f.drop_next(after_apply=True, **POST_SERVERS),
-    "applied then dropped twice": lambda f: f.drop_next(times=2, after_apply=True, **POST_SERVERS),
 }
 
 
@@ -152,7 +151,7 @@ def test_name_taken_in_another_case_is_explained(fake_postmark: FakePostmark, pr
         create(provider, server_props(adopt=True))
 
 
-@pytest.mark.parametrize("style", ["422", "404", "404-empty"])
+@pytest.mark.parametrize("style", ["422", "404"])
 def test_refresh_after_out_of_band_delete_reports_gone(
     fake_postmark: FakePostmark, provider, style
 ):
@@ -163,7 +162,7 @@ def test_refresh_after_out_of_band_delete_reports_gone(
     assert not result.id and result.outs == {}
 
 
-@pytest.mark.parametrize("style", ["422", "404", "404-empty"])
+@pytest.mark.parametrize("style", ["422", "404"])
 def test_delete_of_a_missing_server_succeeds(fake_postmark: FakePostmark, provider, style):
     fake_postmark.not_found_style = style
     provider.delete("424242", server_props())

@@ -5,9 +5,14 @@ concurrent operations Pulumi runs on its thread pool, and no client (or token) i
 provider object that Pulumi pickles into state.
 
 Retries: 429, 500, 503, timeouts and dropped connections are retried with exponential backoff and
-jitter (honouring a numeric or date ``Retry-After`` if Postmark sends one; whether it does is
-unconfirmed), bounded both by a number of attempts and by a total time budget. Other 4xx are
-never retried.
+jitter, bounded both by a number of attempts and by a total time budget. A numeric or date
+``Retry-After`` (whether Postmark sends one is unconfirmed) is waited out, plus jitter, up to
+``RetryPolicy.max_retry_after_seconds``. Other 4xx are never retried.
+
+Non-idempotent calls (POST): a 429/5xx answer, a timeout or a dropped connection may hide an
+applied request. Such calls take a ``recover`` function that looks the object up by its natural
+key before every retry and once more when the retries are spent, so a create is never made twice
+and never left outside state.
 """
 
 from __future__ import annotations
@@ -26,11 +31,18 @@ import httpx
 import tenacity
 
 from components.mail.postmark import credentials
-from components.mail.postmark.errors import API_URL_ENV, AuthScope, PostmarkError
+from components.mail.postmark.errors import (
+    API_URL_ENV,
+    NOT_POSTMARK_GUIDANCE,
+    AuthScope,
+    PostmarkError,
+)
 
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 503})
+# Methods whose repetition is harmless: their failures never leave an unknown outcome behind.
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _TOKEN_HEADERS: dict[AuthScope, str] = {
     "account": "X-Postmark-Account-Token",
     "server": "X-Postmark-Server-Token",
@@ -45,15 +57,17 @@ class RetryPolicy:
 
     max_attempts: int = 5
     """Attempts per request, the first one included."""
-    max_total_seconds: float = 60.0
-    """Time budget per request, waits and attempts included; no attempt starts after it and each
-    attempt's timeouts are shortened to what is left of it."""
+    max_total_seconds: float = 120.0
+    """Time budget per request, waits and attempts included; no attempt starts after it (nor a
+    wait that would end after it) and each attempt's timeouts are shortened to what is left."""
     initial_wait_seconds: float = 0.5
     """First backoff wait; doubles on each retry."""
     max_wait_seconds: float = 8.0
-    """Upper bound of one backoff wait (also caps a Retry-After header)."""
+    """Upper bound of one exponential backoff wait (without a Retry-After header)."""
     jitter_seconds: float = 0.5
-    """Random extra wait (0..jitter) added to each backoff so parallel operations spread out."""
+    """Random extra wait (0..jitter) added to each wait so parallel operations spread out."""
+    max_retry_after_seconds: float = 60.0
+    """Upper bound of the wait a Retry-After header asks for (jitter comes on top)."""
 
 
 @dataclass(frozen=True)
@@ -121,23 +135,19 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         return None
 
 
-def _parse_error_body(response: httpx.Response) -> tuple[int | None, str | None]:
-    """ErrorCode and Message of an error response; tolerant of empty or non-JSON bodies (some 404s
-    have no body at all)."""
-    if not response.content:
-        return None, None
+def _parse_error_body(response: httpx.Response) -> tuple[int, str] | None:
+    """(ErrorCode, Message) of a Postmark error body; None for anything else (empty, HTML, other
+    JSON shapes), which did not come from Postmark's API."""
     try:
-        body = response.json()
+        body = response.json() if response.content else None
     except ValueError:
-        return None, None
+        return None
     if not isinstance(body, dict):
-        return None, None
-    code = body.get("ErrorCode")
-    message = body.get("Message")
-    return (
-        code if isinstance(code, int) else None,
-        message if isinstance(message, str) else None,
-    )
+        return None
+    code, message = body.get("ErrorCode"), body.get("Message")
+    if isinstance(code, bool) or not isinstance(code, int) or not isinstance(message, str):
+        return None
+    return code, message
 
 
 class PostmarkClient:
@@ -152,6 +162,7 @@ class PostmarkClient:
         retry: RetryPolicy | None = None,
         timeouts: HttpTimeouts | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
         also_redact: tuple[str, ...] = (),
     ) -> None:
@@ -163,6 +174,7 @@ class PostmarkClient:
         self._retry = retry or RetryPolicy()
         self._timeouts = timeouts or HttpTimeouts()
         self._sleep = sleep
+        self._clock = clock
         self._transport = transport
         self._http = httpx.Client(
             base_url=base_url,
@@ -200,6 +212,7 @@ class PostmarkClient:
             retry=self._retry,
             timeouts=self._timeouts,
             sleep=self._sleep,
+            clock=self._clock,
             transport=self._transport,
             also_redact=self._redacted + also_redact,
         )
@@ -242,7 +255,15 @@ class PostmarkClient:
         return self.request("PATCH", path, json=json)
 
     def delete(self, path: str) -> Any:
-        return self.request("DELETE", path)
+        """DELETE, requiring Postmark's receipt ``{"ErrorCode": 0, "Message": ...}``: any other
+        success body (an empty 200 from a proxy) does not prove anything was deleted."""
+        receipt = self.request("DELETE", path)
+        if not isinstance(receipt, dict) or receipt.get("ErrorCode") != 0:
+            raise PostmarkError(
+                f"Postmark API DELETE {path} was answered without Postmark's removal receipt",
+                guidance=NOT_POSTMARK_GUIDANCE,
+            )
+        return receipt
 
     def request(
         self,
@@ -255,15 +276,16 @@ class PostmarkClient:
     ) -> Any:
         """Send one API call with retries and return the decoded JSON body ({} when empty).
 
-        ``recover`` is for non-idempotent creates without a unique key: after an attempt whose
-        outcome is unknown (timeout or dropped connection after sending), it is called before the
-        next attempt and may return the object the lost attempt created, which ends the call.
+        ``recover`` is for creates: once an attempt may have been applied without us knowing
+        (a 429/5xx answer to a POST, a timeout or dropped connection after sending), it is called
+        before the next attempt and after the last one, and may return the object the lost
+        attempt created (looked up by its natural key), which ends the call.
         """
         state = _CallState()
-        deadline = time.monotonic() + self._retry.max_total_seconds
+        deadline = self._clock() + self._retry.max_total_seconds
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._retry.max_attempts)
-            | tenacity.stop_before_delay(self._retry.max_total_seconds),
+            | (lambda rs: self._clock() + rs.upcoming_sleep >= deadline),
             wait=self._wait_seconds,
             retry=tenacity.retry_if_exception(_is_retryable),
             before_sleep=lambda rs: self._log_retry(method, path, rs),
@@ -272,22 +294,16 @@ class PostmarkClient:
         )
         try:
             return retrying(self._attempt, method, path, params, json, state, deadline, recover)
-        except _ErrorResponse as failure:
-            error = failure.error
+        except (_ErrorResponse, _NoResponse) as failure:
             attempts = retrying.statistics.get("attempt_number", 1)
-            if attempts > 1:
-                error = PostmarkError(
-                    error.summary,
-                    http_status=error.http_status,
-                    error_code=error.error_code,
-                    postmark_message=error.postmark_message,
-                    auth_scope=error.auth_scope,
-                    attempts=attempts,
-                    outcome_of_earlier_attempt_unknown=error.outcome_of_earlier_attempt_unknown,
-                )
-            raise error from None
-        except _NoResponse as failure:
-            attempts = retrying.statistics.get("attempt_number", 1)
+            recovered = self._recover_after_last_attempt(state, recover)
+            if recovered is not None:
+                return recovered
+            if isinstance(failure, _ErrorResponse):
+                error = failure.error
+                if attempts > 1 or state.outcome_unknown:
+                    error = error.after_attempts(attempts, outcome_unknown=state.outcome_unknown)
+                raise error from None
             raise PostmarkError(
                 f"Postmark API {method} {path} got no response ({failure.kind})",
                 attempts=attempts,
@@ -298,6 +314,19 @@ class PostmarkClient:
             ) from None
 
     # -- internals -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _recover_after_last_attempt(
+        state: _CallState, recover: Callable[[], Any | None] | None
+    ) -> Any | None:
+        """The object a lost last attempt created, if any; a failing look-up leaves the original
+        error to be reported."""
+        if not state.outcome_unknown or recover is None:
+            return None
+        try:
+            return recover()
+        except PostmarkError:
+            return None
 
     def _attempt(
         self,
@@ -313,7 +342,7 @@ class PostmarkClient:
             recovered = recover()
             if recovered is not None:
                 return recovered
-        remaining = max(0.05, deadline - time.monotonic())
+        remaining = max(0.05, deadline - self._clock())
         try:
             response = self._http.request(
                 method,
@@ -337,14 +366,18 @@ class PostmarkClient:
             ) from None
         if response.is_success:
             return self._decode(response, method, path)
-        code, message = _parse_error_body(response)
+        if response.status_code in RETRYABLE_STATUSES and method not in _IDEMPOTENT_METHODS:
+            # Postmark may have applied the request before it answered 429/5xx.
+            state.outcome_unknown = True
+        parsed = _parse_error_body(response)
         error = PostmarkError(
             f"Postmark API {method} {path} failed",
             http_status=response.status_code,
-            error_code=code,
-            postmark_message=self._redact(message),
+            error_code=parsed[0] if parsed else None,
+            postmark_message=self._redact(parsed[1]) if parsed else None,
             auth_scope=self._auth_scope,
             outcome_of_earlier_attempt_unknown=state.outcome_unknown,
+            postmark_body=parsed is not None,
         )
         raise _ErrorResponse(error, _retry_after_seconds(response))
 
@@ -383,7 +416,9 @@ class PostmarkClient:
         outcome = retry_state.outcome
         failure = outcome.exception() if outcome is not None else None
         if isinstance(failure, _ErrorResponse) and failure.retry_after is not None:
-            return min(failure.retry_after, self._retry.max_wait_seconds)
+            # Never sooner than asked (up to the bound); jitter spreads parallel operations.
+            asked = min(failure.retry_after, self._retry.max_retry_after_seconds)
+            return asked + tenacity.wait_random(0, self._retry.jitter_seconds)(retry_state)
         backoff = tenacity.wait_exponential_jitter(
             multiplier=self._retry.initial_wait_seconds,
             max=self._retry.max_wait_seconds,

@@ -23,6 +23,7 @@ from components.mail.postmark.provider_base import (
     PostmarkProvider,
     as_folded_text,
     diff_inputs,
+    fetch_listed,
     is_known,
 )
 
@@ -132,22 +133,27 @@ class DomainProvider(PostmarkProvider):
         return changes.to_diff_result()
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        body = {"Name": props["name"]}
+        name = props["name"]
+        body = {"Name": name}
         if props.get("return_path_domain"):
             body["ReturnPathDomain"] = props["return_path_domain"]
         with self._account_client() as client:
             try:
-                domain = client.post("/domains", json=body)
-            except PostmarkError as err:
-                # 512 after a lost answer: our own earlier attempt created it.
-                existing = (
-                    _find_domain(client, props["name"])
-                    if err.error_code == 512 and err.outcome_of_earlier_attempt_unknown
-                    else None
+                # Looked up before the first POST: a domain that exists already is never taken
+                # over; one that appears after a lost attempt is ours.
+                existing = _find_domain(client, name)
+                if existing is not None:
+                    raise PostmarkError(
+                        f"the domain already exists in the account (domain {existing['ID']})",
+                        error_code=512,
+                    )
+                domain = client.post(
+                    "/domains",
+                    json=body,
+                    recover=lambda: fetch_listed(client, "domains", _find_domain(client, name)),
                 )
-                if existing is None:
-                    raise err.in_context(f"Creating {_where(props)}") from None
-                domain = client.get(f"/domains/{existing['ID']}")
+            except PostmarkError as err:
+                raise err.in_context(f"Creating {_where(props)}") from None
         return CreateResult(str(domain["ID"]), _outputs(domain, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

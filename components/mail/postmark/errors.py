@@ -83,6 +83,14 @@ _GUIDANCE_BY_STATUS: dict[int, str] = {
     503: "Postmark is unavailable: retry later (see https://status.postmarkapp.com).",
 }
 
+# A 404 (or other error) without Postmark's {"ErrorCode", "Message"} body did not come from
+# Postmark's API: a wrong base URL, a proxy or a captive portal. Never read as "deleted".
+NOT_POSTMARK_GUIDANCE = (
+    f"the answer did not come from Postmark's API (no {{ErrorCode, Message}} JSON body): check "
+    f"{API_URL_ENV} (default https://api.postmarkapp.com) and any proxy in between. Nothing was "
+    "treated as deleted."
+)
+
 _SERVER_TOKEN_401 = (
     "Postmark rejected the server API token fetched for this server: the token may have been "
     f"rotated or revoked; check the server in Postmark and that {ACCOUNT_TOKEN_ENV} belongs to "
@@ -95,9 +103,14 @@ _FALLBACK_GUIDANCE = (
 
 
 def guidance_for(
-    http_status: int | None, error_code: int | None, auth_scope: AuthScope | None = None
+    http_status: int | None,
+    error_code: int | None,
+    auth_scope: AuthScope | None = None,
+    postmark_body: bool = True,
 ) -> str:
     """The 'what to do' sentence for a Postmark failure, chosen by ErrorCode, then HTTP status."""
+    if http_status is not None and not postmark_body and http_status not in (401, 429, 500, 503):
+        return NOT_POSTMARK_GUIDANCE
     if http_status == 401 and auth_scope == "server":
         return _SERVER_TOKEN_401
     if error_code is not None and error_code in _GUIDANCE_BY_CODE:
@@ -125,6 +138,7 @@ class PostmarkError(Exception):
         auth_scope: AuthScope | None = None,
         attempts: int = 1,
         outcome_of_earlier_attempt_unknown: bool = False,
+        postmark_body: bool = True,
     ) -> None:
         self.summary = summary
         self.http_status = http_status
@@ -135,7 +149,9 @@ class PostmarkError(Exception):
         # True when an earlier attempt of the same call timed out or lost its connection after the
         # request was sent: Postmark may have applied it (used to make creates idempotent).
         self.outcome_of_earlier_attempt_unknown = outcome_of_earlier_attempt_unknown
-        self.guidance = guidance or guidance_for(http_status, error_code, auth_scope)
+        # False when an HTTP error came without Postmark's {"ErrorCode", "Message"} JSON body.
+        self.postmark_body = postmark_body
+        self.guidance = guidance or guidance_for(http_status, error_code, auth_scope, postmark_body)
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -156,8 +172,11 @@ class PostmarkError(Exception):
 
     @property
     def means_gone(self) -> bool:
-        """True when the error says the addressed object does not exist (HTTP 404 or a not-found
-        ErrorCode). A 404 may come with an empty body, so the status alone is enough."""
+        """True when Postmark itself says the addressed object does not exist: HTTP 404 or a
+        not-found ErrorCode, in Postmark's JSON error body. A 404 without that body (empty, HTML,
+        another JSON shape) came from something else (wrong base URL, proxy): not gone."""
+        if not self.postmark_body:
+            return False
         return self.http_status == 404 or (
             self.error_code is not None and self.error_code in NOT_FOUND_CODES
         )
@@ -165,9 +184,20 @@ class PostmarkError(Exception):
     def in_context(self, where: str) -> PostmarkError:
         """The same error (same class and fields), prefixed with which resource/operation it
         happened in."""
+        return self._clone(summary=f"{where}: {self.summary}")
+
+    def after_attempts(self, attempts: int, *, outcome_unknown: bool) -> PostmarkError:
+        """The same error, recording how many attempts the call made."""
+        return self._clone(
+            attempts=attempts,
+            outcome_of_earlier_attempt_unknown=outcome_unknown
+            or self.outcome_of_earlier_attempt_unknown,
+        )
+
+    def _clone(self, **changes: object) -> PostmarkError:
         clone = self.__class__.__new__(self.__class__)
         clone.__dict__.update(self.__dict__)
-        clone.summary = f"{where}: {self.summary}"
+        clone.__dict__.update(changes)
         Exception.__init__(clone, clone._render())
         return clone
 

@@ -185,13 +185,10 @@ class MessageStreamProvider(PostmarkProvider):
             "MessageStreamType": props["stream_type"],
             **({"Description": props["description"]} if props.get("description") else {}),
         }
-        try:
-            return client.post("/message-streams", json=body)
-        except PostmarkError as err:
-            # 1230 after a lost answer: our own earlier attempt created it.
-            if err.error_code == 1230 and err.outcome_of_earlier_attempt_unknown:
-                return client.get(f"/message-streams/{stream_id}")
-            raise
+        # No stream had this ID a moment ago: one that appears after a lost attempt is ours.
+        return client.post(
+            "/message-streams", json=body, recover=lambda: _find_stream(client, stream_id)
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:

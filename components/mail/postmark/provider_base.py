@@ -130,6 +130,14 @@ def server_api_token(account: PostmarkClient, server_id: str) -> str:
     return str(tokens[0])
 
 
+def fetch_listed(
+    client: PostmarkClient, collection: str, listed: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """The full object behind a listing entry (listings may carry fewer fields); None stays
+    None. Used by create's ``recover`` look-ups."""
+    return None if listed is None else client.get(f"/{collection}/{listed['ID']}")
+
+
 def gone() -> ReadResult:
     """What read() returns for an object deleted outside Pulumi: `pulumi refresh` drops it."""
     return ReadResult(id_="", outs={})

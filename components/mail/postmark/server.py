@@ -27,6 +27,7 @@ from components.mail.postmark.provider_base import (
     as_text,
     canonical_choice,
     diff_inputs,
+    fetch_listed,
     is_known,
     whole_number,
 )
@@ -126,7 +127,8 @@ class PostmarkServerArgs:
     """Legacy bounce hook: also post SMTP API errors."""
     adopt: bool = False
     """Take over an existing server with exactly this name instead of failing with ErrorCode 603.
-    Only consulted on create."""
+    Only consulted on create. Without it, a server that existed before the create is never taken
+    over, not even after a timeout; only one our own lost attempt made is picked up."""
 
     def to_props(self) -> dict[str, Any]:
         props: dict[str, Any] = {key: getattr(self, key) for key in _NORMALIZERS}
@@ -234,20 +236,40 @@ class ServerProvider(PostmarkProvider):
         return changes.to_diff_result(delete_before_replace="name" not in changes.changed)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        name = props["name"]
         with self._account_client() as client:
+            # Looked up before the first POST: only a server absent now can be one our own lost
+            # attempt made; one that exists already is adopted only when asked.
             try:
-                server = client.post("/servers", json=_create_body(props))
+                existing = find_server_by_exact_name(client, name)
+            except PostmarkError as err:
+                raise err.in_context(f"Creating {_where(props)}") from None
+            if existing is not None:
+                return self._created(self._adopt(client, props, existing), props)
+            try:
+                server = client.post(
+                    "/servers",
+                    json=_create_body(props),
+                    recover=lambda: fetch_listed(
+                        client, "servers", find_server_by_exact_name(client, name)
+                    ),
+                )
             except PostmarkError as err:
                 if err.error_code != 603:
                     raise err.in_context(f"Creating {_where(props)}") from None
                 server = self._adopt_after_name_conflict(client, props, err)
+        return self._created(server, props)
+
+    @staticmethod
+    def _created(server: dict[str, Any], props: dict[str, Any]) -> CreateResult:
         return CreateResult(str(server["ID"]), _outputs(server, props))
 
     def _adopt_after_name_conflict(
         self, client: PostmarkClient, props: dict[str, Any], err: PostmarkError
     ) -> dict[str, Any]:
-        name = props["name"]
-        existing = find_server_by_exact_name(client, name)
+        """Postmark says the name is taken although no server had it a moment ago: a name
+        differing in case, or a server created meanwhile by someone else."""
+        existing = find_server_by_exact_name(client, props["name"])
         if existing is None:
             raise PostmarkError(
                 f"Creating {_where(props)}: Postmark says the name is taken (ErrorCode 603) but no "
@@ -257,13 +279,17 @@ class ServerProvider(PostmarkProvider):
                 guidance="a server name differing only in case or spacing may exist: rename one "
                 "of them.",
             ) from None
-        # Our own earlier attempt may have created it before its answer was lost: that server is
-        # ours. Otherwise it pre-existed and is only taken over when the user said so.
-        if not (err.outcome_of_earlier_attempt_unknown or props.get("adopt")):
+        return self._adopt(client, props, existing)
+
+    def _adopt(
+        self, client: PostmarkClient, props: dict[str, Any], existing: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Take over a server that exists already, if the user said so (``adopt``)."""
+        name = props["name"]
+        if not props.get("adopt"):
             raise PostmarkError(
                 f"Creating {_where(props)}: the name is already used by Postmark server "
                 f"{existing['ID']}",
-                http_status=err.http_status,
                 error_code=603,
                 guidance=f"set adopt=True on this PostmarkServer to manage server {name!r}, or "
                 "choose another name.",

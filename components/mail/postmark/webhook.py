@@ -23,6 +23,7 @@ from components.mail.postmark.provider_base import (
     PostmarkProvider,
     as_text,
     diff_inputs,
+    fetch_listed,
     gone,
     is_known,
 )
@@ -357,16 +358,24 @@ class WebhookProvider(PostmarkProvider):
         try:
             with self._server_session(str(props["server_id"]), _secrets(props)) as session:
                 client = session.server
+                # Webhooks have no unique key: the natural key is (server, stream, URL), and only
+                # one absent before the first POST can be ours.
                 existing_ids = {w.get("ID") for w in _list_webhooks(client, stream)}
 
                 def find_created() -> dict[str, Any] | None:
-                    # A lost answer may hide a created webhook: look for a new one with our URL.
                     new = [
                         w
                         for w in _list_webhooks(client, stream)
                         if w.get("ID") not in existing_ids and w.get("Url") == props["url"]
                     ]
-                    return client.get(f"/webhooks/{new[0]['ID']}") if len(new) == 1 else None
+                    if len(new) > 1:  # each lost attempt is looked for before the next one
+                        raise PostmarkError(
+                            f"{len(new)} new webhooks with this URL appeared during the create "
+                            f"(ids {', '.join(str(w['ID']) for w in new)})",
+                            guidance="something else is creating webhooks on this server: keep "
+                            "one, delete the others in Postmark, then run `pulumi up` again.",
+                        )
+                    return fetch_listed(client, "webhooks", new[0] if new else None)
 
                 hook = client.post("/webhooks", json=_create_body(props), recover=find_created)
         except PostmarkError as err:
