@@ -1,5 +1,8 @@
 """What a change does to a resource of the types this project uses: replace, and lose data.
 
+What holds data (`STATEFUL_TYPES`) is stacks.guards.resource_types', shared with the rule that
+keeps those resources protected in prod.
+
 The offline diff cannot ask a provider, so it decides from these tables. Keys are the input names
 as the manifest records them: camelCase for bridged providers (pulumi-cloudflare, pulumi-aws),
 the given snake_case keys for the project's Postmark dynamic resources (a dynamic resource's
@@ -26,6 +29,7 @@ tests/plan_diff/fixtures/upstream_requires_replace.json, and the tests hold this
 from __future__ import annotations
 
 from plan.manifest import Resource
+from stacks.guards.resource_types import MAIL_DNS_COMPONENT, ROUTE53_RECORD, STATEFUL_TYPES
 
 CLOUDFLARE_ACCOUNT_ID = "accountId"
 """[TF] `account_id` is RequiresReplace in every Cloudflare resource this project uses."""
@@ -87,24 +91,6 @@ REPLACE_IF_CONFIGURED: dict[str, frozenset[str]] = {
         {"zoneId", "zoneName", "environment"}
     ),
 }
-
-STATEFUL_TYPES: frozenset[str] = frozenset(
-    {
-        "cloudflare:index/workersKvNamespace:WorkersKvNamespace",  # keys and values
-        "cloudflare:index/d1Database:D1Database",  # tables
-        "cloudflare:index/queue:Queue",  # undelivered messages; DLQs are Queues too
-        "cloudflare:index/secretsStore:SecretsStore",  # every secret in the store
-        "cloudflare:index/secretsStoreSecret:SecretsStoreSecret",  # write-only value, unrecoverable
-        "pulumi-python:dynamic/postmark:Server",  # tokens, message history, suppressions
-        "pulumi-python:dynamic/postmark:Domain",  # DKIM key: a new domain needs new DNS + verify
-        # Deleting a dispatch namespace deletes every tenant script in it.
-        "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace",
-    }
-)
-
-MAIL_DNS_COMPONENT = "edge:mail:MailDnsRecords"
-"""Route 53 records are stateful only inside the mail component: deleting DKIM stops mail."""
-ROUTE53_RECORD = "aws:route53/record:Record"
 
 
 def replace_keys(type_: str) -> frozenset[str]:

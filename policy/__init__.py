@@ -1,10 +1,10 @@
-"""The platform's guard rails as plain functions, run by CrossGuard and by `python -m plan check`.
+"""The CrossGuard pack: a thin adapter that runs the platform's guard rails (stacks.guards).
 
-- `policy.view`: the neutral view of a resource the rules read (type, name, urn, camelCase props,
-  protect, parent, stack) and the config they need (`PolicyConfig`: external workers, tenant
-  scripts).
-- `policy.rules`: the rules and `check_manifest`, the offline entry point.
-- `policy.crossguard`: adapters from pulumi_policy's arguments to the view, and the policies.
-- `policy/__main__.py`: the CrossGuard pack (`pulumi preview --policy-pack policy`). It starts a
+- `policy.crossguard`: pulumi_policy's arguments to `stacks.guards.view.ResourceView`, the stack
+  or policy config to `PolicyConfig`, and one policy per rule of `stacks.guards.rules`.
+- `policy/__main__.py`: the pack itself (`pulumi preview --policy-pack policy`). It starts a
   gRPC server and blocks, so nothing imports it.
+
+The rules themselves live below, in stacks/guards, so that `python -m plan check` and
+`plan diff` run them too without depending on this package.
 """

@@ -9,7 +9,7 @@ a subprocess the way the CLI does.
 import sys
 from pathlib import Path
 
-# The rules live in the repository's packages (policy, stacks, plan), one directory up.
+# The rules live in the repository's packages (policy, stacks), one directory up.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
@@ -18,7 +18,7 @@ from policy.crossguard import PACK_NAME, policies  # noqa: E402
 
 PolicyPack(
     name=PACK_NAME,
-    description="Guard rails of the edge platform: the rules of policy/rules.py, which "
+    description="Guard rails of the edge platform: the rules of stacks/guards/rules.py, which "
     "`python -m plan check` runs offline too.",
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=policies(),

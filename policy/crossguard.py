@@ -1,4 +1,4 @@
-"""CrossGuard adapters: pulumi_policy's arguments in, the rules of policy.rules run, violations out.
+"""CrossGuard adapters: pulumi_policy's arguments in, the stacks.guards rules run, violations out.
 
 Every rule becomes one policy of the same name: a resource rule a ResourceValidationPolicy (it
 blocks the resource before its step), a stack rule a StackValidationPolicy (it sees all resources,
@@ -35,11 +35,35 @@ from pulumi_policy import (
 )
 from pulumi_policy import proxy as _proxy
 
-from policy.config import CONFIG_KEY, CONFIG_NAMESPACE, CONFIG_SCHEMA, PLATFORM_KEY, PolicyConfig
-from policy.rules import RULES, Rule
-from policy.view import UNKNOWN, ResourceView, stack_of_urn
+from stacks.errors import CONFIG_KEY
+from stacks.guards.config import (
+    CONFIG_NAMESPACE,
+    EXTERNAL_WORKERS,
+    PLATFORM_KEY,
+    TENANT_SCRIPTS,
+    PolicyConfig,
+)
+from stacks.guards.rules import RULES, Rule
+from stacks.guards.view import UNKNOWN, ResourceView, stack_of_urn
 
 PACK_NAME = "edge-platform-guards"
+
+CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
+    EXTERNAL_WORKERS: {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Script names of workers owned elsewhere that service bindings may call "
+        "(the stack's `externalWorkers`). Default: read from the stack config.",
+    },
+    TENANT_SCRIPTS: {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "description": "Dispatch namespace (logical name) -> its tenant script names (the "
+        "stack's `dispatchNamespaces.<ns>.tenantScripts`). Default: read from the stack config.",
+    },
+}
+"""JSON schema of the policy config (no defaults: an absent key means "use the stack config")."""
+
 
 _UNKNOWN_SENTINELS = frozenset(
     {
@@ -146,5 +170,5 @@ def _stack_policy(rule: Rule) -> StackValidationPolicy:
 
 
 def policies() -> list[Policy]:
-    """One CrossGuard policy per rule of policy.rules, with the rule's name."""
+    """One CrossGuard policy per rule of stacks.guards.rules, with the rule's name."""
     return [_resource_policy(r) if r.scope == "resource" else _stack_policy(r) for r in RULES]

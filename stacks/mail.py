@@ -3,7 +3,7 @@ the webhook to the mail worker, and the server token for the Secrets Store."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 import pulumi
 
@@ -24,9 +24,7 @@ from components.mail.route53 import MailDnsRecords, MailDnsRecordsArgs
 from components.safety import DataSafety
 from stacks import naming
 from stacks.schema import PlatformSpec
-
-if TYPE_CHECKING:
-    from stacks.platform import Platform, SecretConfig
+from stacks.secret_config import SecretConfig
 
 
 class MailDelivery(pulumi.ComponentResource):
@@ -97,7 +95,8 @@ class MailDelivery(pulumi.ComponentResource):
         )
         self.register_outputs({"server_name": self.server_name})
 
-    def add_webhook(self, platform: Platform) -> None:
+    def add_webhook(self, workers: Mapping[str, pulumi.Resource]) -> None:
+        """The webhook to the mail worker, once `workers` (logical name -> Worker) exist."""
         webhook = self._spec.mail.webhook if self._spec.mail else None
         if webhook is None:
             return
@@ -116,7 +115,7 @@ class MailDelivery(pulumi.ComponentResource):
                 http_headers={"Authorization": bearer.apply(lambda b: f"Bearer {b}")},
             ),
             # Postmark test-posts to the URL on save: the worker must be deployed first.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[platform.workers[webhook.worker]]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[workers[webhook.worker]]),
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pulumi
@@ -11,10 +10,9 @@ from components import cloudflare as cf
 from components.safety import DataSafety
 from stacks import naming
 from stacks.loader import LoadedPlatform
+from stacks.mail import MailDelivery, build_mail
 from stacks.schema import BindingSpec, PlatformSpec
-
-SecretConfig = Callable[[str], pulumi.Output[str]]
-"""Reads a stack config key set with `--secret`, as a Pulumi secret output."""
+from stacks.secret_config import SecretConfig
 
 
 @dataclass
@@ -28,7 +26,7 @@ class Platform:
     dispatch: dict[str, cf.DispatchNamespace] = field(default_factory=dict)
     secrets: cf.SecretsStoreSecrets | None = None
     workers: dict[str, cf.Worker] = field(default_factory=dict)
-    mail: object | None = None
+    mail: MailDelivery | None = None
 
     def outputs(self) -> dict[str, object]:
         """Every id a worker's wrangler config needs, keyed by logical name."""
@@ -112,8 +110,6 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
 
     mail_server_token = None
     if spec.mail is not None:
-        from stacks.mail import build_mail  # mail delivery is optional per stack
-
         platform.mail = build_mail(spec, secret_config, keep_data)
         mail_server_token = platform.mail.server_token
 
@@ -173,7 +169,7 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
                 ),
             )
     if platform.mail is not None:
-        platform.mail.add_webhook(platform)
+        platform.mail.add_webhook(platform.workers)
     return platform
 
 

@@ -8,7 +8,7 @@ import typer
 
 from plan import cli
 from plan.cli import app, evaluate_or_exit
-from policy.view import name_of_urn, type_chain_of_urn
+from stacks.guards.view import name_of_urn, type_chain_of_urn
 
 EXIT_VIOLATIONS = 1
 
@@ -17,17 +17,16 @@ EXIT_VIOLATIONS = 1
 def check(
     stack: Annotated[str, typer.Argument(help="Stack name: staging or prod.")],
 ) -> None:
-    """Run the CrossGuard pack's rules (policy/rules.py) on STACK's offline plan.
+    """Run the CrossGuard pack's rules (stacks/guards/rules.py) on STACK's offline plan.
 
     External workers and tenant scripts come from Pulumi.STACK.yaml of the config directory.
     Exit 0 if no rule is violated, 1 if one is, 2 on a config error.
     """
-    from policy.config import PolicyConfig
-    from policy.rules import RULES, check_manifest
+    from plan.checks import check_manifest
+    from stacks.guards.rules import RULES
 
     manifest = evaluate_or_exit(stack)
-    config = PolicyConfig.from_stack_file(cli.Options.config_dir, stack)
-    violations = check_manifest(manifest, config)
+    violations = check_manifest(manifest, config_dir=cli.Options.config_dir)
     resources = sum(1 for r in manifest.resources if r.custom)
     if not violations:
         typer.echo(

@@ -47,7 +47,7 @@ def diff(
     Both sides run under the mock engine; each resource is added, removed, updated
     (property by property), replaced or moved (via an alias). Secrets read "secret changed".
     Removing or replacing stateful resources is flagged as a DATA-LOSS RISK.
-    The policy rules (policy/rules.py) run on the working tree.
+    The policy rules (stacks/guards/rules.py) run on the working tree.
 
     Exit codes:
       0  nothing to flag

@@ -106,7 +106,7 @@ class ResourceChange:
 
 @dataclass(frozen=True)
 class Violation:
-    """A policy finding on the working tree (the shape of policy.rules.Violation)."""
+    """A policy finding on the working tree (the shape of stacks.guards.rules.Violation)."""
 
     rule: str
     urn: str
@@ -151,7 +151,7 @@ class DiffReport:
     stacks: list[StackDiff]
     allow_destroy: bool = False
     policy_available: bool = True
-    """False while policy/rules.py does not exist: renderers say the rules did not run."""
+    """False while stacks/guards/rules.py does not exist: renderers say the rules did not run."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds: base, working_tree (both in this process, one after the other), total."""
 

@@ -13,7 +13,7 @@ Schema (version 1)::
                   "dangerous": int, "violations": int, "errors": int},
       "dangers": [{"stack", "urn", "type", "name", "op", "protect", "protect_after",
                    "retain_on_delete", "refused"}],       # refused: `pulumi up` refuses (protect)
-      "policy": {"available": bool},                 # false while policy/rules.py does not exist
+      "policy": {"available": bool},                 # false while stacks/guards/rules.py is missing
       "stacks": [{
         "stack": str,
         "base": "present" | "missing" | "error",

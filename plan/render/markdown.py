@@ -137,7 +137,7 @@ def _block(title: str, groups: list[list[str]]) -> list[str]:
 
 def _policy(report: DiffReport) -> list[str]:
     if not report.policy_available:
-        return ["**Policy**: not run (`policy/rules.py` is not in this tree yet).\n"]
+        return ["**Policy**: not run (`stacks/guards/rules.py` is not in this tree yet).\n"]
     violations = report.violations
     if not violations:
         return ["**Policy**: no violations.\n"]

@@ -99,7 +99,7 @@ def _property(out: Text, p: PropertyChange, pad: str) -> None:
 
 def _policy(out: Text, report: DiffReport) -> None:
     if not report.policy_available:
-        out.append("Policy: not run (policy/rules.py is not in this tree yet)\n\n", "dim")
+        out.append("Policy: not run (stacks/guards/rules.py is not in this tree yet)\n\n", "dim")
         return
     violations = report.violations
     if not violations:

@@ -152,8 +152,8 @@ def test_violations_and_errors_are_in_every_format(fmt):
 def test_policy_not_available_is_said():
     r = report(repointed(), policy_available=False)
 
-    assert "policy/rules.py" in render_markdown(r)
-    assert "policy/rules.py" in render_text(r).plain
+    assert "stacks/guards/rules.py" in render_markdown(r)
+    assert "stacks/guards/rules.py" in render_text(r).plain
     assert json.loads(render_json(r))["policy"] == {"available": False}
 
 

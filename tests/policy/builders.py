@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy.view import ResourceView
+from stacks.guards.view import ResourceView
 
 PROJECT = "edge-platform"
 

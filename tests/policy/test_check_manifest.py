@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from plan.checks import check_manifest, policy_config
 from plan.manifest import Manifest, Resource
-from policy.config import PolicyConfig
-from policy.rules import check_manifest
+from stacks.guards.config import PolicyConfig
 from tests.support.project import evaluate_project, find, platform_of, write_project
 
 
@@ -75,7 +75,7 @@ def tenant_project(tmp_path_factory):
 
 def test_tenant_scripts_come_from_the_projects_stack_file(tenant_project):
     root, manifest = tenant_project
-    config = PolicyConfig.from_stack_file(root, "staging")
+    config = policy_config(root, "staging")
     assert config.tenant_scripts == {"tenant-a": "tenants"}
     assert config.external_workers == {"cosmos-mail-worker-staging"}
     assert check_manifest(manifest, config) == []
@@ -97,7 +97,7 @@ def test_long_dmarc_value_is_split_into_legal_txt_strings(tmp_path):
     platform["mail"]["dmarc"]["rua"] = "mailto:" + "r" * 300 + "@bookmarks.example.com"
     root = write_project(tmp_path, "staging", platform)
     manifest = evaluate_project(root, "staging")
-    config = PolicyConfig.from_stack_file(root, "staging")
+    config = policy_config(root, "staging")
     dmarc = custom(manifest, "route53/record:Record", "mail-dns-dmarc")
     assert len(dmarc.inputs["records"][0]) > 255
     assert check_manifest(manifest, config) == []

@@ -20,9 +20,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from policy import crossguard, rules
-from policy.config import CONFIG_SCHEMA
-from policy.view import ResourceView
+from policy import crossguard
+from policy.crossguard import CONFIG_SCHEMA
+from stacks.guards import rules
+from stacks.guards.view import ResourceView
 from tests.policy.builders import urn
 
 AUTH_URN = urn(rules.WORKERS_SCRIPT, "auth", parents=("edge:cloudflare:Worker",))

@@ -19,8 +19,8 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from policy import rules
 from policy.crossguard import PACK_NAME
+from stacks.guards import rules
 from tests.policy.builders import urn
 from tests.support.project import REPO, platform_of
 

@@ -1,12 +1,12 @@
-"""Each rule of policy/rules.py on hand-built views: one resource that passes, one that fails."""
+"""Each rule of stacks/guards/rules.py on hand-built views: one that passes, one that fails."""
 
 from __future__ import annotations
 
 import pytest
 
-from policy import rules
-from policy.config import PolicyConfig
-from policy.rules import (
+from stacks.guards import rules
+from stacks.guards.config import PolicyConfig
+from stacks.guards.resource_types import (
     CUSTOM_DOMAIN,
     D1_DATABASE,
     DISPATCH_NAMESPACE,
@@ -21,7 +21,7 @@ from policy.rules import (
     SECRETS_STORE_SECRET,
     WORKERS_SCRIPT,
 )
-from policy.view import UNKNOWN
+from stacks.guards.view import UNKNOWN
 from tests.policy.builders import view
 
 MAIL_RECORD_PARENTS = ("edge:mail:MailDelivery", MAIL_DNS_COMPONENT)

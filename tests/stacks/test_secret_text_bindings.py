@@ -4,10 +4,10 @@ import json
 
 import yaml
 
+from plan.checks import check_manifest
 from plan.diff.classify import diff_manifests
 from plan.manifest import SECRET
 from plan.stackfile import STAND_IN_PREFIX
-from policy.rules import check_manifest
 from tests.support.project import binding, evaluate_project, find, platform_of, write_project
 
 SCRIPT = "workersScript:WorkersScript"

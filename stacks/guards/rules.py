@@ -1,7 +1,7 @@
-"""The platform's policy rules: plain functions over `policy.view.ResourceView`.
+"""The platform's policy rules: plain functions over `stacks.guards.view.ResourceView`.
 
 The CrossGuard pack (policy/__main__.py through policy.crossguard) and `python -m plan check`
-run these same functions. A rule is either
+(plan.checks) run these same functions. A rule is either
 
 - a resource rule, `fn(view, config)`: one resource at a time; under CrossGuard a
   ResourceValidationPolicy, which blocks the resource before it is created or updated; or
@@ -21,30 +21,23 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from plan import replace_rules
-from plan.manifest import Manifest
-from policy.config import REPO_DIR, PolicyConfig
-from policy.view import Environment, ResourceView, is_known, views_from_manifest
 from stacks import naming
-
-D1_DATABASE = "cloudflare:index/d1Database:D1Database"
-KV_NAMESPACE = "cloudflare:index/workersKvNamespace:WorkersKvNamespace"
-QUEUE = "cloudflare:index/queue:Queue"
-QUEUE_CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer"
-SECRETS_STORE = "cloudflare:index/secretsStore:SecretsStore"
-SECRETS_STORE_SECRET = "cloudflare:index/secretsStoreSecret:SecretsStoreSecret"  # noqa: S105 (a type token)
-DISPATCH_NAMESPACE = (
-    "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace"
+from stacks.guards.config import PolicyConfig
+from stacks.guards.resource_types import (
+    CUSTOM_DOMAIN,
+    D1_DATABASE,
+    DISPATCH_NAMESPACE,
+    KV_NAMESPACE,
+    MAIL_DNS_COMPONENT,
+    QUEUE,
+    QUEUE_CONSUMER,
+    ROUTE53_RECORD,
+    SECRETS_STORE_SECRET,
+    STATEFUL_TYPES,
+    WORKERS_SCRIPT,
 )
-WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
-CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
-ROUTE53_RECORD = "aws:route53/record:Record"
-POSTMARK_SERVER = "pulumi-python:dynamic/postmark:Server"
-POSTMARK_DOMAIN = "pulumi-python:dynamic/postmark:Domain"
+from stacks.guards.view import Environment, ResourceView, is_known
 
-# One list of what holds data, shared with `plan diff`'s data-loss flags.
-STATEFUL_TYPES = replace_rules.STATEFUL_TYPES
-MAIL_DNS_COMPONENT = replace_rules.MAIL_DNS_COMPONENT
 READ_REPLICATION_MODES = ("auto", "disabled")
 TXT_STRING_MAX = 255
 SECRET_LIKE_SUFFIXES = ("_KEY", "_TOKEN", "_SECRET")
@@ -72,7 +65,7 @@ class Rule:
     check: Callable[..., list[Violation]]
     uses_config: bool = False
     """Reads `PolicyConfig` (external workers, tenant scripts): under CrossGuard it takes the
-    policy config keys of `policy.config.CONFIG_SCHEMA`."""
+    policy config keys of `policy.crossguard.CONFIG_SCHEMA`."""
 
 
 RULES: list[Rule] = []
@@ -451,15 +444,3 @@ def check_views(views: Sequence[ResourceView], config: PolicyConfig) -> list[Vio
         else:
             found += rule.check(views, config)
     return sorted(found, key=lambda v: (v.urn, v.rule, v.message))
-
-
-def check_manifest(manifest: Manifest, config: PolicyConfig | None = None) -> list[Violation]:
-    """Every rule over an offline manifest.
-
-    config: external workers and tenant scripts. Default: read from `Pulumi.<stack>.yaml` of
-    this repository (where `python -m plan` evaluates stacks); pass one read from another
-    project (`PolicyConfig.from_stack_file(dir, stack)`) for a manifest evaluated there.
-    """
-    if config is None:
-        config = PolicyConfig.from_stack_file(REPO_DIR, manifest.stack)
-    return check_views(views_from_manifest(manifest), config)

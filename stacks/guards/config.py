@@ -5,42 +5,25 @@ never call a tenant script of a dispatch namespace (`dispatchNamespaces.<ns>.ten
 validated by stacks/ but uploaded by the tenant pipeline, so no resource shows them). Both lists
 live in the stack config `edge-platform:platform`; this module reads them there:
 
-- offline (`python -m plan check`, `check_manifest`): from `Pulumi.<stack>.yaml` of the project;
-- under CrossGuard: from the policy config (`--policy-pack-config`, keys `externalWorkers` and
-  `tenantScripts`) when given, else from the stack config the CLI hands to the pack's process.
+- offline (`python -m plan check`, `plan.checks`): from `Pulumi.<stack>.yaml` of the config
+  directory, through `PolicyConfig.from_platform`;
+- under CrossGuard (policy.crossguard): from the policy config (`--policy-pack-config`, keys
+  `externalWorkers` and `tenantScripts`) when given, else from the stack config the CLI hands
+  to the pack's process (`overridden_by` merges the two).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from stacks.errors import CONFIG_KEY
 
-REPO_DIR = Path(__file__).resolve().parent.parent
 CONFIG_NAMESPACE, PLATFORM_KEY = CONFIG_KEY.split(":", 1)
 
 EXTERNAL_WORKERS = "externalWorkers"
 TENANT_SCRIPTS = "tenantScripts"
-
-CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
-    EXTERNAL_WORKERS: {
-        "type": "array",
-        "items": {"type": "string"},
-        "description": "Script names of workers owned elsewhere that service bindings may call "
-        "(the stack's `externalWorkers`). Default: read from the stack config.",
-    },
-    TENANT_SCRIPTS: {
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        "description": "Dispatch namespace (logical name) -> its tenant script names (the "
-        "stack's `dispatchNamespaces.<ns>.tenantScripts`). Default: read from the stack config.",
-    },
-}
-"""JSON schema of the policy config (no defaults: an absent key means "use the stack config")."""
 
 
 @dataclass(frozen=True)
@@ -79,21 +62,8 @@ class PolicyConfig:
             source=source,
         )
 
-    @classmethod
-    def from_stack_file(cls, project_dir: Path, stack: str) -> PolicyConfig:
-        """From `Pulumi.<stack>.yaml` in `project_dir` (an empty config if there is none)."""
-        from plan.stackfile import StackFileError, read_stack_config
-
-        try:
-            config = read_stack_config(project_dir, stack)
-        except StackFileError:
-            return cls(source=f"no Pulumi.{stack}.yaml in {project_dir}")
-        raw = config.values.get(f"{config.project}:{PLATFORM_KEY}")
-        platform = json.loads(raw) if raw else None
-        return cls.from_platform(platform, source=f"Pulumi.{stack}.yaml")
-
     def overridden_by(self, policy_config: Mapping[str, Any] | None) -> PolicyConfig:
-        """This config with the lists the CrossGuard policy config sets replacing ours."""
+        """This config with the lists a CrossGuard policy config sets replacing ours."""
         policy_config = policy_config or {}
         if EXTERNAL_WORKERS not in policy_config and TENANT_SCRIPTS not in policy_config:
             return self

@@ -1,9 +1,9 @@
 """The neutral view of a resource that every rule reads, whoever runs the rules.
 
-Two producers fill it: `views_from_manifest` (the offline plan's manifest, for `python -m plan`)
-and `policy.crossguard` (pulumi_policy's arguments, under `pulumi preview/up --policy-pack`).
-Both give props as camelCase wire names and turn values that are not known yet into `UNKNOWN`,
-which rules skip rather than guess about.
+Two producers fill it: `plan.checks.views_from_manifest` (the offline plan's manifest, for
+`python -m plan`) and `policy.crossguard` (pulumi_policy's arguments, under
+`pulumi preview/up --policy-pack`). Both give props as camelCase wire names and turn values
+that are not known yet into `UNKNOWN`, which rules skip rather than guess about.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from plan.manifest import UNKNOWN as MANIFEST_UNKNOWN
-from plan.manifest import Manifest
 
 Environment = Literal["staging", "prod"]
 ENVIRONMENTS: tuple[Environment, ...] = ("staging", "prod")
@@ -95,46 +92,3 @@ def type_chain_of_urn(urn: str) -> list[str]:
 def name_of_urn(urn: str) -> str:
     parts = _urn_parts(urn)
     return parts[3] if len(parts) == 4 else urn
-
-
-def views_from_manifest(manifest: Manifest) -> list[ResourceView]:
-    """Every resource of an offline manifest as a view.
-
-    Props are the recorded inputs plus the outputs the mock engine computes for other resources
-    to consume (a queue's `queueId` is "<mail-outbox.queue_id>"), as CrossGuard's stack policies
-    see a resource's outputs: a consumer's `queueId` then resolves to its queue in both modes.
-    """
-    from plan.engine import computed_placeholders  # offline only: keeps the pack's imports small
-
-    views = []
-    for r in manifest.resources:
-        props = _from_manifest_value(r.inputs)
-        for key, placeholder in computed_placeholders(r.type, r.name).items():
-            props.setdefault(_camel(key), placeholder)
-        views.append(
-            ResourceView(
-                type=r.type,
-                name=r.name,
-                urn=r.urn,
-                props=props,
-                protect=r.protect,
-                parent=r.parent,
-                stack=manifest.stack,
-            )
-        )
-    return views
-
-
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(p.title() for p in rest)
-
-
-def _from_manifest_value(value: Any) -> Any:
-    if value == MANIFEST_UNKNOWN:
-        return UNKNOWN
-    if isinstance(value, dict):
-        return {k: _from_manifest_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_manifest_value(v) for v in value]
-    return value
