@@ -1,146 +1,185 @@
-"""`python -m plan drift STACK`: Postmark servers that match the stack's prefix but that no stack
-of this repository declares (orphans).
+"""`python -m plan drift STACK [--json]`: what differs between the stacks and the live Postmark
+account and Route 53 records.
 
-A server's name is `{prefix}-{env}-{slug}` (stacks.naming.postmark_server_name). The declared
-names are those of every stack in the repository whose `mail` uses the same prefix, so that the
-staging check never reports prod's server. Exit codes: 0 no orphans (or no `mail`), 1 orphans
-found, 2 config error, missing POSTMARK_ACCOUNT_TOKEN or Postmark API error.
+Checks, in order: Postmark servers named after the stack's prefix that no stack declares
+(orphans) or the stack's own server missing; duplicate webhooks (same URL) on the stack's server;
+sending domains in the stack's hosted zone that no stack declares, or its own domain missing; the
+live DKIM, Return-Path and DMARC records against Postmark and the stack. Exit codes: see
+plan.drift.findings (0 clean, 1 drift found, 2 config or usage error, 4 an API unreachable,
+credentials missing or refused).
 """
 
 from __future__ import annotations
 
 import os
-import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from components.mail.postmark import inventory
+from components.mail.postmark.client import PostmarkClient, RetryPolicy
+from components.mail.postmark.domain import iter_domain_objects
 from components.mail.postmark.errors import (
     ACCOUNT_TOKEN_ENV,
     MissingCredentialsError,
     PostmarkError,
 )
-from plan.cli import EXIT_CONFIG_ERROR, Options, app
+from components.mail.postmark.inventory import list_servers
+from plan.cli import Options, app
 from plan.commands.wrangler import load_platform
+from plan.drift import render
+from plan.drift.dns_checks import DeclaredMail, dns_drift
+from plan.drift.findings import EXIT_USAGE, CheckUnavailable, Finding, Report, UsageError
+from plan.drift.postmark_checks import (
+    Declared,
+    duplicate_webhooks,
+    orphan_servers,
+    undeclared_domains,
+)
+from plan.drift.route53 import Route53
 from plan.stackfile import StackFileError, available_stacks
 from stacks.errors import ConfigError
 from stacks.naming import postmark_server_name
+from stacks.schema import PlatformSpec
 
-EXIT_ORPHANS = 1
-RULE = "{prefix}-{env}-{slug}"
-RULE_EXPLAINED = f"{RULE}, slug = the sending domain's labels reversed, TLD dropped"
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
-WHAT_TO_DO = (
-    "What to do: declare the server's sending domain in a stack's `mail` and adopt the server "
-    "(docs/runbook.md, section 2), or delete it in Postmark after checking that nothing sends "
-    "through it."
+# A scheduled check: a few quick retries, then a clear error (not the provider's long budget).
+RETRY = RetryPolicy(
+    max_attempts=3,
+    max_total_seconds=60.0,
+    initial_wait_seconds=0.5,
+    max_wait_seconds=4.0,
+    jitter_seconds=0.25,
+    max_retry_after_seconds=20.0,
 )
 
 
 @app.command("drift")
-def drift(stack: Annotated[str, typer.Argument(help="Stack name: staging or prod.")]) -> None:
-    """Postmark orphan check: servers named after STACK's prefix that no stack declares."""
-    try:
-        mail = load_platform(stack, Options.config_dir).spec.mail
-    except (ConfigError, StackFileError) as err:
-        _fail(stack, str(err))
-    if mail is None:
-        message = (
-            f"stack '{stack}' declares no `mail`: it owns no Postmark server, nothing to check."
-        )
-        typer.echo(message)
-        _summary(stack, message)
-        return
-
-    prefix = mail.server_prefix
-    declared = _declared_servers(prefix, stack)
-    try:
-        servers = inventory.list_servers()
-    except MissingCredentialsError:
-        _fail(
-            stack,
-            f"{ACCOUNT_TOKEN_ENV} is not set: export it with a Postmark account API token "
-            "(Postmark > Account > API Tokens) to list the account's servers.",
-        )
-    except PostmarkError as err:
-        _fail(stack, f"listing the Postmark account's servers failed: {err}")
-
-    marker = f"{prefix}-"
-    matching = [s for s in servers if s.name.startswith(marker)]
-    orphans = inventory.find_orphan_servers(servers, prefix, set(declared))
-    lines = [
-        f"Postmark orphan check for stack '{stack}' (server prefix '{prefix}', rule "
-        f"{RULE_EXPLAINED}).",
-        "Declared by the stacks of this repository:",
-        *(f"  - {name} (stack {declared[name]})" for name in sorted(declared)),
-        f"Account servers named '{marker}...': {len(matching)} of {len(servers)}.",
-    ]
-    if not orphans:
-        lines.append(f"No orphans: every server named '{marker}...' is declared.")
-        typer.echo("\n".join(lines))
-        _summary(stack, f"No orphans: every Postmark server named `{marker}...` is declared.")
-        return
-
-    lines.append(f"{len(orphans)} orphan(s): servers named '{marker}...' that no stack declares:")
-    lines += [f"  - {s.name} (server id {s.id}): {_rule_match(s.name, prefix)}" for s in orphans]
-    lines.append(WHAT_TO_DO)
-    typer.echo("\n".join(lines))
-    table = [
-        f"{len(orphans)} Postmark server(s) named `{marker}...` that no stack declares:",
-        "",
-        "| server | id | naming rule it matches |",
-        "| --- | --- | --- |",
-        *(
-            f"| `{_cell(s.name)}` | {_cell(s.id)} | {_cell(_rule_match(s.name, prefix))} |"
-            for s in orphans
+def drift(
+    stack: Annotated[str, typer.Argument(help="Stack name: staging or prod.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON (errors included).")
+    ] = False,
+    route53_endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            "--route53-endpoint-url",
+            help="Route 53 API endpoint (default: AWS's, or AWS_ENDPOINT_URL_ROUTE_53).",
         ),
-        "",
-        WHAT_TO_DO,
-    ]
-    _summary(stack, "\n".join(table))
-    raise typer.Exit(EXIT_ORPHANS)
+    ] = None,
+) -> None:
+    """Drift of STACK's mail: Postmark orphans, duplicate webhooks, undeclared domains, DNS."""
+    report = Report(stack)
+    try:
+        _run(report, stack, route53_endpoint_url)
+    except UsageError as err:
+        report.error, report.error_exit = str(err), EXIT_USAGE
+    except CheckUnavailable as err:
+        report.error = str(err)
+    sys.stdout.write(render.as_json(report) if as_json else render.text(report))
+    if report.error is not None:
+        typer.echo(report.error, err=True)
+    _summary(stack, render.markdown(report))
+    raise typer.Exit(report.exit_code)
 
 
-def _declared_servers(prefix: str, stack: str) -> dict[str, str]:
-    """Server name -> stack, for every stack of the repository whose mail uses `prefix`.
+def _run(report: Report, stack: str, route53_endpoint_url: str | None) -> None:
+    spec = _load(stack, stack)
+    mail = spec.mail
+    if mail is None:
+        report.notes.append(
+            f"stack '{stack}' declares no `mail`: it owns no Postmark server or sending domain, "
+            "nothing to check."
+        )
+        return
+    declared = _declared_by_stacks(stack)
+    own_server = postmark_server_name(mail.server_prefix, spec.environment, mail.sending_domain)
+    report.notes.append(
+        f"Drift check for stack '{stack}': Postmark server prefix '{mail.server_prefix}', "
+        f"sending domain {mail.sending_domain}, hosted zone {mail.hosted_zone_id}."
+    )
+    with _postmark() as account:
+        servers = list_servers(account)
+        report.checks.append(orphan_servers(servers, mail.server_prefix, declared, own_server))
+        server = next((s for s in servers if s.name == own_server), None)
+        if server is not None:
+            report.checks.append(duplicate_webhooks(account, server))
+        domains = list(iter_domain_objects(account))
+        listed = next((d for d in domains if d.get("Name") == mail.sending_domain), None)
+        domain = account.get(f"/domains/{listed['ID']}") if listed else None
 
-    Every stack must validate: skipping a broken one would report its server as an orphan, and
-    an orphan report invites a deletion.
-    """
-    declared: dict[str, str] = {}
+    route53 = _route53(route53_endpoint_url)
+    domains_check = undeclared_domains(domains, route53.zone_name(mail.hosted_zone_id), declared)
+    if domain is None:
+        domains_check.findings.insert(
+            0,
+            Finding(
+                "missing-domain",
+                mail.sending_domain,
+                "the stack declares this sending domain but the Postmark account has no such "
+                "domain",
+                "run the deploy workflow (pulumi up) to create it; if it was deleted by hand, "
+                "`pulumi refresh` first.",
+            ),
+        )
+    report.checks.append(domains_check)
+    declared_mail = DeclaredMail(
+        sending_domain=mail.sending_domain,
+        zone_id=mail.hosted_zone_id,
+        return_path_domain=f"{mail.return_path_subdomain}.{mail.sending_domain}",
+        dmarc_policy=mail.dmarc.policy,
+        dmarc_rua=mail.dmarc.rua,
+    )
+    report.checks.append(dns_drift(route53, declared_mail, domain))
+
+
+def _load(stack: str, checked: str) -> PlatformSpec:
+    try:
+        return load_platform(stack, Options.config_dir).spec
+    except (ConfigError, StackFileError) as err:
+        if stack == checked:
+            raise UsageError(str(err)) from None
+        # Skipping a broken stack would report its server as an orphan: an invitation to delete.
+        raise UsageError(f"cannot tell what stack '{stack}' declares:\n{err}") from None
+
+
+def _declared_by_stacks(checked: str) -> Declared:
+    """Server names and sending domains of every stack of the repository (each must validate)."""
+    servers: dict[str, str] = {}
+    domains: dict[str, str] = {}
     for other in available_stacks(Options.config_dir):
-        try:
-            spec = load_platform(other, Options.config_dir).spec
-        except (ConfigError, StackFileError) as err:
-            _fail(
-                stack,
-                f"cannot tell which Postmark servers stack '{other}' declares:\n{err}",
-            )
-        if spec.mail is not None and spec.mail.server_prefix == prefix:
-            name = postmark_server_name(prefix, spec.environment, spec.mail.sending_domain)
-            declared[name] = other
-    return declared
+        spec = _load(other, checked)
+        mail = spec.mail
+        if mail is not None:
+            name = postmark_server_name(mail.server_prefix, spec.environment, mail.sending_domain)
+            servers[name] = other
+            domains[mail.sending_domain] = other
+    return Declared(servers=servers, domains=domains)
 
 
-def _rule_match(name: str, prefix: str) -> str:
-    match = re.fullmatch(rf"{re.escape(prefix)}-(staging|prod)-(.+)", name)
-    if match:
-        env, slug = match.groups()
-        return f"{RULE} with prefix={prefix}, env={env}, slug={slug}"
-    return f"prefix '{prefix}-' only; not {RULE} (env is staging or prod)"
+@contextmanager
+def _postmark() -> Iterator[PostmarkClient]:
+    """The account client; every Postmark failure becomes one line (tokens already redacted)."""
+    try:
+        with PostmarkClient.for_account(retry=RETRY) as client:
+            yield client
+    except MissingCredentialsError:
+        raise CheckUnavailable(
+            f"{ACCOUNT_TOKEN_ENV} is not set: export it with a Postmark account API token "
+            "(Postmark > Account > API Tokens) to read the account's servers and domains."
+        ) from None
+    except PostmarkError as err:
+        raise CheckUnavailable(f"Postmark: {err}") from None
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell (a server name may hold any character)."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _fail(stack: str, message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    _summary(stack, f"**Error** (exit {EXIT_CONFIG_ERROR}):\n\n```text\n{message}\n```")
-    raise typer.Exit(EXIT_CONFIG_ERROR)
+def _route53(endpoint_url: str | None) -> Route53:
+    try:
+        return Route53(endpoint_url)
+    except ValueError as err:  # botocore rejects a malformed endpoint URL
+        raise UsageError(f"--route53-endpoint-url: {err}") from None
 
 
 def _summary(stack: str, body: str) -> None:
@@ -149,4 +188,4 @@ def _summary(stack: str, body: str) -> None:
     if not path:
         return
     with Path(path).open("a", encoding="utf-8") as summary:
-        summary.write(f"### Postmark orphan check: `{stack}`\n\n{body}\n\n")
+        summary.write(f"### Postmark and DNS drift: `{stack}`\n\n{body}\n")
