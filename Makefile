@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STACK ?= staging
 BASE ?= origin/main
 
-.PHONY: setup plan diff check test lint preview up engine
+.PHONY: setup plan diff check test lint preview up engine up-local
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -23,8 +23,8 @@ diff: setup  ## offline diff of every stack against BASE
 check: setup  ## offline policy checks of STACK
 	$(PY) -m plan check $(STACK)
 
-test: setup
-	$(PY) -m pytest -q -n 2
+test: setup engine  ## the whole suite, the real-engine tests included (tests/engine)
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -40,3 +40,6 @@ up: setup  ## real deploy of STACK
 
 engine:  ## the Pulumi CLI + Python language host, built from the Go module proxy into .tools/bin
 	tools/engine/build.sh
+
+up-local: setup engine  ## a real `pulumi up` of STACK onto local emulators, throwaway backend
+	$(PY) -m tools.localcloud.up_local $(STACK)

@@ -1,0 +1,197 @@
+"""The three ways the tool is used, run by the real Pulumi engine against the local cloud.
+
+`pulumi up` per environment, a preview of a pull request's change, rollback by `git revert`, and
+the operations around them (refresh in a fresh process, destroy), for both stacks. Providers:
+the project's Postmark dynamic provider against the local Postmark-compatible server; emulated
+`cloudflare` and `aws` plugins against the local Cloudflare API emulator and moto (see
+tools/localcloud). Nothing here reaches a real cloud.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import time
+
+import pytest
+from pulumi import automation as auto
+
+from tests.engine.conftest import Deployed
+from tools.localcloud.conformance import differences
+from tools.localcloud.project import git, select_stack
+
+pytestmark = [pytest.mark.engine, pytest.mark.xdist_group("engine")]
+
+STACK_FILE = "Pulumi.{stack}.yaml"
+MAIL_SERVICE_LINE = re.compile(r"^(\s+service: )bookmarks-mail-worker(-staging)?$", re.M)
+TIMESTAMPS = ("created", "modified")
+
+
+def changed_steps(events: list[auto.EngineEvent]) -> list[tuple[str, str]]:
+    """(op, urn) of every step the engine planned other than `same`."""
+    steps = []
+    for event in events:
+        pre = event.resource_pre_event
+        if pre is not None and pre.metadata.op != auto.OpType.SAME:
+            steps.append((pre.metadata.op.value, pre.metadata.urn))
+    return steps
+
+
+def preview(deployed: Deployed, **kwargs) -> tuple[auto.PreviewResult, list[tuple[str, str]]]:
+    events: list[auto.EngineEvent] = []
+    result = deployed.run("preview", on_event=events.append, **kwargs)
+    return result, changed_steps(events)
+
+
+def comparable_state(deployed: Deployed) -> list[dict]:
+    """The stack's resources as exported, without the timestamps every update rewrites."""
+    resources = copy.deepcopy(deployed.stack.export_stack().deployment["resources"])
+    for resource in resources:
+        for key in TIMESTAMPS:
+            resource.pop(key, None)
+    return sorted(resources, key=lambda r: r["urn"])
+
+
+def urn_of(deployed: Deployed, type_: str, name: str) -> str:
+    for resource in deployed.stack.export_stack().deployment["resources"]:
+        if resource["type"] == type_ and resource["urn"].endswith(f"::{name}"):
+            return resource["urn"]
+    raise AssertionError(f"no {type_} named {name} in the state")
+
+
+def test_up_creates_the_stack_and_a_second_preview_changes_nothing(deployed: Deployed):
+    up = deployed.up_result
+    assert up.summary.result == "succeeded"
+    created = up.summary.resource_changes.get("create", 0)
+    assert created >= 20, up.summary.resource_changes
+
+    result, steps = preview(deployed)
+
+    assert steps == []
+    assert set(result.change_summary) == {"same"}, result.change_summary
+    assert result.change_summary["same"] == created
+
+
+def test_mail_service_repoint_is_one_update_and_its_revert_restores_the_state(deployed: Deployed):
+    stack_file = deployed.project / STACK_FILE.format(stack=deployed.stack_name)
+    suffix = "-staging" if deployed.stack_name == "staging" else ""
+    before = comparable_state(deployed)
+    auth_script = urn_of(deployed, "cloudflare:index/workersScript:WorkersScript", "auth")
+
+    text, count = MAIL_SERVICE_LINE.subn(rf"\1cosmos-mail-worker{suffix}", stack_file.read_text())
+    assert count == 1
+    stack_file.write_text(text)
+    git(deployed.project, "commit", "-q", "-am", "auth: MAIL_SERVICE -> cosmos-mail-worker")
+
+    result, steps = preview(deployed)
+    assert steps == [("update", auth_script)]
+    assert result.change_summary.get("update") == 1
+
+    up = deployed.run("up")
+    assert up.summary.resource_changes.get("update") == 1
+    bindings = deployed.cloud.script(deployed.stack_name, f"auth{suffix}")["bindings"]
+    assert {"name": "MAIL_SERVICE", "service": f"cosmos-mail-worker{suffix}"}.items() <= {
+        k: v for b in bindings if b["name"] == "MAIL_SERVICE" for k, v in b.items()
+    }.items()
+
+    started = time.monotonic()
+    git(deployed.project, "revert", "--no-edit", "HEAD")
+    rollback = deployed.run("up")
+    seconds = time.monotonic() - started
+
+    assert rollback.summary.resource_changes.get("update") == 1
+    assert comparable_state(deployed) == before
+    print(f"{deployed.stack_name}: git revert to a converged up took {seconds:.1f} s")
+
+
+def test_refresh_in_a_fresh_process_converges_with_no_changes(deployed: Deployed):
+    fresh = select_stack(deployed.cloud, deployed.project, deployed.stack_name)
+
+    refreshed = fresh.refresh(on_output=deployed.log)
+
+    changes = {k: v for k, v in refreshed.summary.resource_changes.items() if k != "same"}
+    assert changes == {}
+    _, steps = preview(deployed)
+    assert steps == []
+
+
+def test_policy_pack_passes_the_stack_and_blocks_a_plain_text_secret(deployed: Deployed):
+    pack = str(deployed.project / "policy")
+    result, _ = preview(deployed, policy_packs=[pack])
+    assert set(result.change_summary) == {"same"}
+
+    stack_file = deployed.project / STACK_FILE.format(stack=deployed.stack_name)
+    original = stack_file.read_text()
+    # A credential pasted as a plain-text binding: the pack's secret-binding-not-plain-text.
+    stack_file.write_text(original.replace("- name: LOG_LEVEL", "- name: RESEND_API_TOKEN", 1))
+    try:
+        with pytest.raises(auto.CommandError) as failed:
+            deployed.run("preview", policy_packs=[pack])
+    finally:
+        stack_file.write_text(original)
+    assert "secret-binding-not-plain-text" in str(failed.value)
+
+
+def test_no_secret_reaches_state_outputs_or_logs(deployed: Deployed):
+    secrets = [*deployed.canaries.values(), *deployed.cloud.secret_values()]
+    exported = json.dumps(deployed.stack.export_stack().deployment)
+    outputs = json.dumps({k: v.value for k, v in deployed.stack.outputs().items()}, default=str)
+    logs = [p.read_text(errors="replace") for p in deployed.cloud.logs.glob("*.log")]
+    backend = [
+        p.read_text(errors="replace") for p in deployed.cloud.backend.rglob("*") if p.is_file()
+    ]
+    haystacks = {
+        "stack export": exported,
+        "stack outputs": outputs,
+        "engine output": "\n".join(deployed.transcript),
+        "emulator logs": "\n".join(logs),
+        "backend files": "\n".join(backend),
+    }
+    assert deployed.transcript, "the engine printed nothing: the check would be vacuous"
+    for where, text in haystacks.items():
+        leaked = [s[:12] + "…" for s in secrets if s in text]
+        assert not leaked, f"{where} holds secret values starting {leaked}"
+
+
+def test_the_offline_plan_agrees_with_the_engine(deployed: Deployed):
+    shown = subprocess.run(
+        [
+            str(deployed.project / ".venv/bin/python"),
+            "-m",
+            "plan",
+            "show",
+            deployed.stack_name,
+            "--json",
+        ],
+        cwd=deployed.project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    plan = json.loads(shown.stdout)
+    state = deployed.stack.export_stack().deployment
+
+    assert len(plan["resources"]) >= 20
+    assert differences(plan, state) == []
+
+
+def test_destroy(deployed: Deployed):
+    cloud = deployed.cloud
+    before_state = comparable_state(deployed)
+    before_cloud = cloud.inventory(deployed.stack_name)
+    assert before_cloud["cloudflare"] and before_cloud["postmark_servers"]
+
+    if deployed.stack_name == "prod":
+        with pytest.raises(auto.CommandError) as refused:
+            deployed.run("destroy")
+        assert "protect" in str(refused.value)
+        assert cloud.inventory(deployed.stack_name) == before_cloud
+        assert comparable_state(deployed) == before_state
+    else:
+        deployed.run("destroy")
+        after = cloud.inventory(deployed.stack_name)
+        assert after == {"cloudflare": [], "postmark_servers": [], "route53": []}
+        assert deployed.stack.export_stack().deployment.get("resources") in (None, [])
