@@ -1,5 +1,6 @@
 """What `plan drift` looks at, set up as a deployed stack would leave it: Postmark (the local fake)
-and Route 53 (a moto server on loopback, started and stopped by the tests).
+and Route 53 (the project's local Route 53, a moto server on loopback started and stopped by
+the tests).
 
 `World.deploy(stack)` creates the stack's Postmark server, domain and webhook and publishes the
 DKIM, Return-Path and DMARC records exactly as the program would (components.mail.route53), so
@@ -14,17 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import httpx
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.route53.models import HostedZoneIdentifier
-from moto.server import ThreadedMotoServer
-from moto.utilities.id_generator import moto_id_manager
 
 from components.mail.postmark.domain import dkim_record_to_publish
 from components.mail.route53 import POSTMARK_RETURN_PATH_TARGET, dmarc_value, split_txt
 from tests.fakes.postmark_server import FakePostmark
 from tests.support.project import platform_of
+from tools.localcloud.aws.route53_server import client, running_server, seed_zone
 
 AWS_TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -46,15 +43,10 @@ HOOK_BEARER = "fake-bearer-drift-4d8a1b"
 
 @contextmanager
 def moto_route53() -> Iterator[str]:
-    """A moto server on 127.0.0.1 (OS-chosen port); yields its URL; always stopped."""
+    """Route 53 on 127.0.0.1 (OS-chosen port); yields its URL; always stopped."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with running_server() as url:
+        yield url
 
 
 @dataclass
@@ -63,14 +55,8 @@ class World:
     route53_url: str
 
     def __post_init__(self) -> None:
-        httpx.post(f"{self.route53_url}/moto-api/reset").raise_for_status()
-        self.r53 = boto3.client(
-            "route53",
-            endpoint_url=self.route53_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 (moto's dummy credentials)
-        )
+        httpx.post(f"{self.route53_url}/moto-api/reset").raise_for_status()  # a fresh account
+        self.r53 = client(self.route53_url)
         self.zone_ids: dict[str, str] = {}
 
     @staticmethod
@@ -87,12 +73,7 @@ class World:
         """The stack's hosted zone (created once, with the id its stack file names)."""
         if stack not in self.zone_ids:
             zone_id = self.mail(stack)["hostedZoneId"]
-            name = ZONES[stack]
-            # moto makes up zone ids; this one must be the id the stack file declares.
-            identifier = HostedZoneIdentifier(DEFAULT_ACCOUNT_ID, f"{name}.", None)
-            moto_id_manager.set_custom_id(identifier, zone_id)
-            created = self.r53.create_hosted_zone(Name=name, CallerReference=f"drift-{stack}")
-            assert created["HostedZone"]["Id"].endswith(zone_id)
+            seed_zone(zone_id, ZONES[stack])
             self.zone_ids[stack] = zone_id
         return self.zone_ids[stack]
 
