@@ -123,6 +123,19 @@ def test_a_server_someone_else_creates_meanwhile_is_not_adopted(
     assert fake_postmark.count_requests("PUT") == 0
 
 
+def test_a_server_someone_else_creates_during_our_retries_is_not_adopted(
+    fake_postmark: FakePostmark, connection: ConnectionSettings
+):
+    # Our first POST gets a 503 (not applied); before the retry, someone else takes the name.
+    fake_postmark.fail_next(503, method="POST", path="/servers")
+    fake_postmark.before_next(
+        lambda fake: fake.add_server(SERVER_NAME), method="POST", path="/servers"
+    )
+    with pytest.raises(PostmarkError, match="adopt=True"):
+        create(ServerProvider(connection), {"name": SERVER_NAME})
+    assert fake_postmark.count_requests("PUT") == 0
+
+
 def test_a_domain_that_existed_before_is_not_taken_over_after_a_timeout(
     fake_postmark: FakePostmark, connection: ConnectionSettings
 ):

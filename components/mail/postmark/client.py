@@ -113,6 +113,12 @@ class _CallState:
     """Per-call facts the retry loop accumulates; local to one request() call."""
 
     outcome_unknown: bool = False
+    """Some attempt may have been applied without our knowing."""
+    last_attempt_unknown: bool = False
+    """The latest attempt may have been applied (a definite refusal after it means it was not)."""
+
+    def mark_unknown(self) -> None:
+        self.outcome_unknown = self.last_attempt_unknown = True
 
 
 def _is_retryable(exc: BaseException) -> bool:
@@ -320,8 +326,8 @@ class PostmarkClient:
         state: _CallState, recover: Callable[[], Any | None] | None
     ) -> Any | None:
         """The object a lost last attempt created, if any; a failing look-up leaves the original
-        error to be reported."""
-        if not state.outcome_unknown or recover is None:
+        error to be reported. Earlier attempts were looked for before the attempt after them."""
+        if not state.last_attempt_unknown or recover is None:
             return None
         try:
             return recover()
@@ -342,6 +348,7 @@ class PostmarkClient:
             recovered = recover()
             if recovered is not None:
                 return recovered
+        state.last_attempt_unknown = False
         remaining = max(0.05, deadline - self._clock())
         try:
             response = self._http.request(
@@ -356,7 +363,7 @@ class PostmarkClient:
             raise _NoResponse(exc) from None
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             # The request may have been received and applied before the answer was lost.
-            state.outcome_unknown = True
+            state.mark_unknown()
             raise _NoResponse(exc) from None
         except httpx.HTTPError as exc:
             raise PostmarkError(
@@ -368,7 +375,7 @@ class PostmarkClient:
             return self._decode(response, method, path)
         if response.status_code in RETRYABLE_STATUSES and method not in _IDEMPOTENT_METHODS:
             # Postmark may have applied the request before it answered 429/5xx.
-            state.outcome_unknown = True
+            state.mark_unknown()
         parsed = _parse_error_body(response)
         error = PostmarkError(
             f"Postmark API {method} {path} failed",
