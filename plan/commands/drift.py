@@ -71,7 +71,11 @@ def drift(
         ),
     ] = None,
 ) -> None:
-    """Drift of STACK's mail: Postmark orphans, duplicate webhooks, undeclared domains, DNS."""
+    """Drift of STACK's mail: Postmark orphans, duplicate webhooks, undeclared domains, DNS.
+
+    Exit codes: 0 no drift, 1 drift found, 2 config or usage error, 4 Postmark or Route 53
+    unreachable, credentials missing or refused.
+    """
     report = Report(stack)
     try:
         _run(report, stack, route53_endpoint_url)
