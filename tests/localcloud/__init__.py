@@ -1,0 +1,1 @@
+"""The local Cloudflare: its API emulator and the provider plugin that calls it."""
