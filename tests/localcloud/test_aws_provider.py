@@ -9,10 +9,12 @@ import os
 
 import pytest
 from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import PropertyValue
 
 from components.mail.route53 import split_txt
 from tools.localcloud.aws.config import ConfigError
 from tools.localcloud.aws.provider import LocalAwsProvider, plain, wire
+from tools.localcloud.aws.record_resource import UNKNOWN
 from tools.localcloud.aws.route53_server import client, running_server, seed_zone
 
 DOMAIN = "bookmarks.example.com"
@@ -78,33 +80,43 @@ def inputs(zone_id: str, name: str, type_: str, records: list[str], **extra) -> 
             "allowOverwrite": False, **extra}  # fmt: skip
 
 
+def sent(values: dict) -> dict[str, PropertyValue]:
+    """Plain values as the engine sends them: encoded for gRPC and decoded by the SDK server."""
+    return PropertyValue.unmarshal_map(PropertyValue.marshal_map(wire(values)))
+
+
+def received(values: dict[str, PropertyValue]) -> dict:
+    """A response's values as the engine gets them, back in plain form."""
+    return plain(PropertyValue.unmarshal_map(PropertyValue.marshal_map(values)))
+
+
 def create(provider, name: str, props: dict, preview: bool = False) -> tuple[str, dict]:
-    response = asyncio.run(provider.create(p.CreateRequest(URN + name, wire(props), 0, preview)))
-    return response.resource_id, plain(response.properties)
+    response = asyncio.run(provider.create(p.CreateRequest(URN + name, sent(props), 0, preview)))
+    return response.resource_id, received(response.properties)
 
 
 def read(provider, name: str, resource_id: str, state: dict) -> tuple[str | None, dict]:
-    request = p.ReadRequest(URN + name, resource_id, wire(state), {})
+    request = p.ReadRequest(URN + name, resource_id, sent(state), {})
     response = asyncio.run(provider.read(request))
-    return response.resource_id, plain(response.properties)
+    return response.resource_id, received(response.properties)
 
 
 def update(provider, name: str, resource_id: str, olds: dict, news: dict) -> dict:
-    request = p.UpdateRequest(URN + name, resource_id, wire(olds), wire(news), 0, [], False)
-    return plain(asyncio.run(provider.update(request)).properties)
+    request = p.UpdateRequest(URN + name, resource_id, sent(olds), sent(news), 0, [], False)
+    return received(asyncio.run(provider.update(request)).properties)
 
 
 def delete(provider, name: str, resource_id: str, state: dict) -> None:
-    asyncio.run(provider.delete(p.DeleteRequest(URN + name, resource_id, wire(state), 0)))
+    asyncio.run(provider.delete(p.DeleteRequest(URN + name, resource_id, sent(state), 0)))
 
 
 def diff(provider, name: str, olds: dict, news: dict) -> p.DiffResponse:
-    request = p.DiffRequest(URN + name, "id", wire(olds), wire(news), [])
+    request = p.DiffRequest(URN + name, "id", sent(olds), sent(news), [])
     return asyncio.run(provider.diff(request))
 
 
 def check(provider, name: str, news: dict) -> list[tuple[str, str]]:
-    response = asyncio.run(provider.check(p.CheckRequest(URN + name, {}, wire(news), b"")))
+    response = asyncio.run(provider.check(p.CheckRequest(URN + name, {}, sent(news), b"")))
     return [(f.property, f.reason) for f in response.failures or []]
 
 
@@ -290,8 +302,19 @@ def test_preview_touches_nothing_and_leaves_computed_outputs_unknown(provider, r
     props = inputs(zone_id, f"mail.{DOMAIN}", "TXT", ["x"])
     rid, outputs = create(provider, "pv", props, preview=True)
 
-    assert rid == "" and repr(outputs["fqdn"]) == "UNKNOWN"
+    assert rid == "" and outputs["fqdn"] is UNKNOWN
     assert record_sets(route53, zone_id) == {}
+
+
+def test_preview_with_inputs_not_known_yet(provider, zone_id):
+    """The DKIM host and value come from the Postmark domain, unknown until it exists."""
+    props = inputs(zone_id, UNKNOWN, "TXT", [UNKNOWN])
+    assert check(provider, "dkim", props) == []
+
+    _, planned = create(provider, "dkim", props, preview=True)
+    assert planned["name"] is UNKNOWN and planned["records"] == [UNKNOWN]
+    _, outputs = create(provider, "dkim", inputs(zone_id, f"old._domainkey.{DOMAIN}", "TXT", ["k"]))
+    assert diff(provider, "dkim", outputs, props).replaces == ["name"]
 
 
 # -- check -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.server import main as serve
+from pulumi.runtime import rpc
 
 from tools.localcloud.aws import record_resource
 from tools.localcloud.aws.config import route53_config
@@ -28,6 +29,11 @@ VERSION = "7.51.1"
 _CONFIG_PREFIX = "aws:config:"
 
 
+# The SDK's experimental PropertyValue (3.272) neither reads nor writes unknowns: on the wire an
+# unknown is the plain string rpc.UNKNOWN, and Computed() cannot be marshalled. So unknowns are
+# translated here, in both directions.
+
+
 def plain(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
     """Property values as plain Python: secrets unwrapped, unknowns as UNKNOWN, whole numbers
     as int (the wire only has floats)."""
@@ -36,7 +42,7 @@ def plain(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
 
 def _plain(value: PropertyValue) -> Any:
     v = value.value
-    if isinstance(v, Computed):
+    if isinstance(v, Computed) or v == rpc.UNKNOWN:
         return UNKNOWN
     if isinstance(v, Mapping):
         return plain(v)
@@ -56,7 +62,7 @@ def wire(
 
 def _wire(value: Any) -> PropertyValue:
     if value is UNKNOWN:
-        return PropertyValue.computed()
+        return PropertyValue(rpc.UNKNOWN)
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return PropertyValue(value)
     if isinstance(value, int | float):
