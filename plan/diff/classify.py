@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plan.diff import masking
 from plan.diff.aliases import alias_urns
 from plan.diff.model import ABSENT, OptionChange, PropertyChange, ResourceChange
 from plan.diff.properties import (
@@ -99,7 +100,7 @@ def _property_changes(old: Resource | None, new: Resource | None) -> list[Proper
             changes.append(PropertyChange(key, before, after))
         else:
             changes += diff_value(before, after, key)
-    return changes + diff_secret_leaves(old, new)
+    return masking.mask(old, new, changes + diff_secret_leaves(old, new))
 
 
 def _mark_replacements(type_: str, changes: list[PropertyChange]) -> list[PropertyChange]:

@@ -27,6 +27,9 @@ class Absent:
 
 ABSENT: Any = Absent()
 
+MASKED = "(hidden: plain text named like a secret)"
+"""What the diff shows instead of a plain-text value that looks like a secret."""
+
 
 @dataclass
 class PropertyChange:
@@ -42,6 +45,9 @@ class PropertyChange:
     """The new value is known only after apply and sits on a replace-on-change key."""
     cause: str | None = None
     """Why an unchanged input changes anyway, e.g. the resource it refers to is replaced."""
+    masked: bool = False
+    """A plain-text value the policy flags as a secret (a `plain_text` binding named like one):
+    renderers never show it. Values that merely contain one have it replaced by MASKED."""
 
     @property
     def kind(self) -> Literal["add", "remove", "update"]:
@@ -132,6 +138,9 @@ class StackDiff:
     errors: list[SideError] = field(default_factory=list)
     base_missing: bool = False
     head_missing: bool = False
+    policy_checked: bool = False
+    """The policy rules ran on this stack's working tree (not when it failed to evaluate or
+    has no stack file there): only then does "no violations" mean anything."""
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(OPS, 0)

@@ -46,16 +46,23 @@ def run_diff(
         allow_destroy=allow_destroy,
     )
     with policy.policy_rules(project_dir) as rules:
-        report.policy_available = rules is not None
-        for stack in report.stacks:
-            if rules is not None and stack.head is not None:
-                stack.violations = policy.check(rules, stack.head)
+        apply_policy(report, rules)
     report.timings = {
         "base": round(base_seconds, 3),
         "working_tree": round(head_seconds, 3),
         "total": round(time.perf_counter() - started, 3),
     }
     return report
+
+
+def apply_policy(report: DiffReport, rules: policy.CheckManifest | None) -> None:
+    """Run `rules` on each stack's working tree. A stack without one (not evaluated, or no
+    stack file) stays unchecked, and the renderers say so instead of "no violations"."""
+    report.policy_available = rules is not None
+    for stack in report.stacks:
+        if rules is not None and stack.head is not None:
+            stack.violations = policy.check(rules, stack.head)
+            stack.policy_checked = True
 
 
 def stack_diff(stack: str, base: SideResult, head: SideResult) -> StackDiff:

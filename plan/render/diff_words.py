@@ -7,6 +7,7 @@ from typing import Any
 
 from plan.diff.model import (
     ABSENT,
+    MASKED,
     DiffReport,
     PropertyChange,
     ResourceChange,
@@ -37,6 +38,9 @@ def property_text(p: PropertyChange) -> str:
     if p.secret:
         what = {"add": "secret added", "remove": "secret removed", "update": "secret changed"}
         return f"{p.path}: {what[p.kind]}"
+    if p.masked:
+        what = {"add": "added", "remove": "removed", "update": "changed"}
+        return f"{p.path}: {what[p.kind]} {MASKED}"
     if p.kind == "add":
         return f"{p.path}: {value(p.new)}"
     if p.kind == "remove":
@@ -120,6 +124,21 @@ def danger_headline(report: DiffReport) -> str:
     if report.allow_destroy:
         return head + " (allowed by --allow-destroy)"
     return head + " (exit 3; pass --allow-destroy if this is intended)"
+
+
+def policy_checked(report: DiffReport) -> list[str]:
+    """The stacks the policy rules ran on."""
+    return [s.stack for s in report.stacks if s.policy_checked]
+
+
+def policy_not_checked(report: DiffReport) -> list[str]:
+    """`stack (why)` for each stack the rules did not run on: "no violations" says nothing."""
+    found = []
+    for s in report.stacks:
+        if not s.policy_checked:
+            why = "no stack file" if s.head_missing else "did not evaluate"
+            found.append(f"{s.stack} ({why} in the working tree)")
+    return found
 
 
 def side_label(report: DiffReport, side: str) -> str:

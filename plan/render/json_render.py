@@ -13,7 +13,9 @@ Schema (version 1)::
                   "dangerous": int, "violations": int, "errors": int},
       "dangers": [{"stack", "urn", "type", "name", "op", "protect", "protect_after",
                    "retain_on_delete", "refused"}],       # refused: `pulumi up` refuses (protect)
-      "policy": {"available": bool},                 # false while stacks/guards/rules.py is missing
+      "policy": {"available": bool,                  # false while stacks/guards/rules.py is missing
+                 "checked": [str],                   # stacks the rules ran on
+                 "not_checked": [str]},              # stacks they did not (not evaluated)
       "stacks": [{
         "stack": str,
         "base": "present" | "missing" | "error",
@@ -35,7 +37,8 @@ Schema (version 1)::
                                  | "parent", "old": any, "new": any}]
         }],
         "outputs": [PROPERTY],                       # stack output changes
-        "violations": [{"rule": str, "urn": str, "message": str}]
+        "violations": [{"rule": str, "urn": str, "message": str}],
+        "policy_checked": bool                       # the rules ran on its working tree
       }],
       "timings_seconds": {"base": float, "working_tree": float, "total": float}
     }
@@ -45,10 +48,14 @@ Schema (version 1)::
                 "old": any, "new": any,              # null when absent; null for secrets
                 "secret": bool,                      # true: only "secret changed" is known
                 "replaces": bool, "may_replace": bool,
-                "cause": str | null}
+                "cause": str | null,
+                "masked": bool}                      # true: a plain-text value named like a
+                                                     # secret; old/new read MASKED, never it
 
 Values are as the manifest records them: "(known after apply)" for unknowns, "<name.id>" for ids
-the mock engine cannot know. Secrets never appear, not even as ciphertext or digest.
+the mock engine cannot know. Secrets never appear, not even as ciphertext or digest; nor does the
+value of a plain-text binding named like a secret (it reads "(hidden: plain text named like a
+secret)", plan.diff.model.MASKED).
 """
 
 from __future__ import annotations
@@ -98,7 +105,11 @@ def report_to_json(report: DiffReport) -> dict[str, Any]:
             }
             for stack, c in report.dangers
         ],
-        "policy": {"available": report.policy_available},
+        "policy": {
+            "available": report.policy_available,
+            "checked": [s.stack for s in report.stacks if s.policy_checked],
+            "not_checked": [s.stack for s in report.stacks if not s.policy_checked],
+        },
         "stacks": [_stack(s) for s in report.stacks],
         "timings_seconds": dict(report.timings),
     }
@@ -118,6 +129,7 @@ def _stack(stack: StackDiff) -> dict[str, Any]:
         "resources": [_resource(c) for c in stack.changes],
         "outputs": [_property(p) for p in stack.outputs],
         "violations": [asdict(v) for v in stack.violations],
+        "policy_checked": stack.policy_checked,
     }
 
 
@@ -154,4 +166,5 @@ def _property(p: PropertyChange) -> dict[str, Any]:
         "replaces": p.replaces,
         "may_replace": p.may_replace,
         "cause": p.cause,
+        "masked": p.masked,
     }

@@ -119,7 +119,7 @@ def _details(c: ResourceChange) -> list[str]:
 def _diff_lines(p: PropertyChange) -> list[str]:
     note = words.property_note(p)
     suffix = f"   # {note}" if note else ""
-    if p.secret:
+    if p.secret or p.masked:
         return [f"! {words.property_text(p)}{suffix}"]
     if p.kind == "add":
         return [f"+ {p.path}: {words.value(p.new)}{suffix}"]
@@ -139,20 +139,27 @@ def _policy(report: DiffReport) -> list[str]:
     if not report.policy_available:
         return ["**Policy**: not run (`stacks/guards/rules.py` is not in this tree yet).\n"]
     violations = report.violations
-    if not violations:
-        return ["**Policy**: no violations.\n"]
-    lines = [
-        "> [!WARNING]",
-        f"> **Policy: {len(violations)} violation(s)** in the working tree",
-        ">",
-        "> | Stack | Rule | Resource | Message |",
-        "> |---|---|---|---|",
-    ]
-    lines += [
-        f"> | {_cell(s)} | {_cell(_code(v.rule))} | {_cell(_code(v.urn))} | {_cell(v.message)} |"
-        for s, v in violations
-    ]
-    return [*lines, ""]
+    checked, not_checked = words.policy_checked(report), words.policy_not_checked(report)
+    lines = []
+    if violations:
+        lines += [
+            "> [!WARNING]",
+            f"> **Policy: {len(violations)} violation(s)** in the working tree",
+            ">",
+            "> | Stack | Rule | Resource | Message |",
+            "> |---|---|---|---|",
+        ]
+        lines += [
+            f"> | {_cell(s)} | {_cell(_code(v.rule))} | {_cell(_code(v.urn))} "
+            f"| {_cell(v.message)} |"
+            for s, v in violations
+        ]
+        lines.append("")
+    elif checked:
+        lines.append(f"**Policy**: no violations ({', '.join(checked)}).\n")
+    if not_checked:
+        lines.append(f"**Policy**: not checked on {', '.join(not_checked)}.\n")
+    return lines
 
 
 def _code(text: str) -> str:

@@ -88,7 +88,7 @@ def _resource(out: Text, change: ResourceChange) -> None:
 
 
 def _property(out: Text, p: PropertyChange, pad: str) -> None:
-    style = "yellow" if p.secret else KIND_STYLE[p.kind]
+    style = "yellow" if p.secret or p.masked else KIND_STYLE[p.kind]
     out.append(f"{pad}{KIND_MARK[p.kind]} ", style)
     out.append(words.property_text(p))
     note = words.property_note(p)
@@ -102,12 +102,15 @@ def _policy(out: Text, report: DiffReport) -> None:
         out.append("Policy: not run (stacks/guards/rules.py is not in this tree yet)\n\n", "dim")
         return
     violations = report.violations
-    if not violations:
-        out.append("Policy: no violations\n\n", "green")
-        return
-    out.append(f"Policy: {len(violations)} violation(s)\n", "bold yellow")
-    for stack, v in violations:
-        out.append(f"  {stack}  {v.rule}  ", "yellow")
-        out.append(f"{v.urn}\n", "dim")
-        out.append(f"      {v.message}\n")
+    checked, not_checked = words.policy_checked(report), words.policy_not_checked(report)
+    if violations:
+        out.append(f"Policy: {len(violations)} violation(s)\n", "bold yellow")
+        for stack, v in violations:
+            out.append(f"  {stack}  {v.rule}  ", "yellow")
+            out.append(f"{v.urn}\n", "dim")
+            out.append(f"      {v.message}\n")
+    elif checked:
+        out.append(f"Policy: no violations ({', '.join(checked)})\n", "green")
+    if not_checked:
+        out.append(f"Policy: not checked on {', '.join(not_checked)}\n", "bold yellow")
     out.append("\n")

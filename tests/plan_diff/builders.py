@@ -97,9 +97,10 @@ def find(m: Manifest, type_: str, name: str) -> Resource:
 
 
 def report(*stacks, **options: Any):
-    """A DiffReport of (base, head) manifest pairs, classified as `plan diff` does."""
+    """A DiffReport of (base, head) manifest pairs, classified as `plan diff` does, with a
+    policy that finds nothing (none at all with policy_available=False)."""
     from plan.diff.model import DiffReport
-    from plan.diff.run import stack_diff
+    from plan.diff.run import apply_policy, stack_diff
     from plan.diff.sides import SideResult
 
     diffs = []
@@ -113,5 +114,8 @@ def report(*stacks, **options: Any):
             )
         )
     options.setdefault("timings", {"base": 2.5, "working_tree": 2.4, "total": 2.7})
+    available = options.pop("policy_available", True)
     commit = "c0ffee" * 6 + "abcd"
-    return DiffReport(base_ref="origin/main", base_commit=commit, stacks=diffs, **options)
+    built = DiffReport(base_ref="origin/main", base_commit=commit, stacks=diffs, **options)
+    apply_policy(built, (lambda _manifest: []) if available else None)
+    return built

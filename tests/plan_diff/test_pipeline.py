@@ -65,3 +65,41 @@ def test_stack_missing_in_the_base_is_all_added(result):
         r["type"] for r in staging["resources"]
     }
     assert staging["summary"]["add"] == len(staging["resources"]) > 10
+
+
+SIGNING_VALUE = "sk-live-0d9c8b7a6f5e"
+
+
+@pytest.fixture(scope="module")
+def flagged(tmp_path_factory):
+    """Base: both stacks fine. Working tree: staging's auth gains a plain-text binding named
+    like a secret; prod's stack file no longer validates. Diffed as the pull-request comment."""
+    root = program_repo(tmp_path_factory.mktemp("flagged") / "repo")
+    for name in ("staging", "prod"):
+        write_stack(root, name, offline_platform(name))
+    base = commit(root, "both stacks")
+    staging = offline_platform("staging")
+    staging["workers"]["auth"]["bindings"].append({"name": "SIGNING_SECRET", "text": SIGNING_VALUE})
+    write_stack(root, "staging", staging)
+    broken = offline_platform("prod")
+    set_binding(broken, "auth", "MAIL_SERVICE", service="no-such-worker")
+    write_stack(root, "prod", broken)
+    with program_modules_restored():
+        return CliRunner().invoke(
+            app, ["--config-dir", str(root), "diff", "--base", base, "--format", "markdown"]
+        )
+
+
+def test_the_flagged_value_is_masked_in_the_comment_and_the_binding_flagged(flagged):
+    assert flagged.exit_code == 2  # prod's working tree does not validate
+    assert SIGNING_VALUE not in flagged.stdout
+    assert "bindings[SIGNING_SECRET]" in flagged.stdout
+    assert "(hidden: plain text named like a secret)" in flagged.stdout
+    assert "`secret-binding-not-plain-text`" in flagged.stdout
+
+
+def test_a_stack_that_did_not_evaluate_is_not_said_to_have_no_violations(flagged):
+    assert "**Policy**: not checked on prod (did not evaluate in the working tree)." in (
+        flagged.stdout
+    )
+    assert "no violations" not in flagged.stdout

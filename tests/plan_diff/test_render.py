@@ -131,6 +131,7 @@ def test_changed_secret_shows_no_value_nor_digest(fmt):
             "replaces": False,
             "may_replace": False,
             "cause": None,
+            "masked": False,
         }
     else:
         assert "value: secret changed" in out
@@ -154,7 +155,11 @@ def test_policy_not_available_is_said():
 
     assert "stacks/guards/rules.py" in render_markdown(r)
     assert "stacks/guards/rules.py" in render_text(r).plain
-    assert json.loads(render_json(r))["policy"] == {"available": False}
+    assert json.loads(render_json(r))["policy"] == {
+        "available": False,
+        "checked": [],
+        "not_checked": ["prod"],
+    }
 
 
 def test_json_schema_is_stable():
@@ -175,6 +180,7 @@ def test_json_schema_is_stable():
     (stack,) = data["stacks"]
     assert set(stack) == {
         "stack", "base", "working_tree", "errors", "summary", "resources", "outputs", "violations",
+        "policy_checked",
     }  # fmt: skip
     assert set(stack["resources"][0]) == {
         "op", "urn", "old_urn", "type", "name", "custom", "stateful", "dangerous",
@@ -250,3 +256,101 @@ def test_removing_a_protected_resource_is_refused_and_an_unprotected_one_removed
     (allowed,) = removed(protect=False)
     assert "would be removed, but `pulumi up` refuses: it is protected in the state" in refused
     assert "mail-metadata will be removed" in allowed and "refuses" not in allowed
+
+
+def one_stack_not_evaluated():
+    """prod compared and checked; staging's working tree failed to evaluate."""
+    from plan.diff.run import apply_policy, stack_diff
+    from plan.diff.sides import SideResult
+
+    base, head = repointed()
+    r = report((base, head))
+    failed = SideResult(error=SideError("working tree", "config", "platform.workers: bad"))
+    r.stacks.append(stack_diff("staging", SideResult(manifest=manifest(stack="staging")), failed))
+    apply_policy(r, lambda _manifest: [])
+    return r
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_no_violations_is_said_only_of_the_stacks_the_policy_checked(fmt):
+    out = render(fmt, one_stack_not_evaluated())
+
+    policy = [line for line in out.splitlines() if "Policy" in line]
+    assert policy == [
+        f"{'**Policy**' if fmt == 'markdown' else 'Policy'}: no violations (prod)"
+        + ("." if fmt == "markdown" else ""),
+        f"{'**Policy**' if fmt == 'markdown' else 'Policy'}: not checked on staging "
+        "(did not evaluate in the working tree)" + ("." if fmt == "markdown" else ""),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_when_no_stack_was_evaluated_no_violations_is_never_said(fmt):
+    r = one_stack_not_evaluated()
+    r.stacks = r.stacks[1:]
+
+    out = render(fmt, r)
+
+    assert "no violations" not in out
+    assert "not checked on staging" in out
+    data = report_to_json(r)
+    assert data["policy"] == {"available": True, "checked": [], "not_checked": ["staging"]}
+    assert data["stacks"][0]["policy_checked"] is False
+
+
+SIGNING = "sk-live-4f1c9e0b7a2d"
+ROTATED = "sk-live-88aa01dd93ce"
+
+
+def signing_secret(value: str | None):
+    """The auth worker with a plain-text binding named like a secret (or without it)."""
+    m = base_platform()
+    if value is not None:
+        bindings = find(m, SCRIPT, "auth").inputs["bindings"]
+        bindings.append({"name": "SIGNING_SECRET", "type": "plain_text", "text": value})
+    return m
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param((None, SIGNING), id="binding added"),
+        pytest.param((SIGNING, ROTATED), id="value changed"),
+        pytest.param((SIGNING, None), id="binding removed"),
+    ],
+)
+def test_plain_text_named_like_a_secret_is_masked_not_only_flagged(fmt, change):
+    old, new = change
+    out = render(fmt, report((signing_secret(old), signing_secret(new))))
+
+    assert "bindings[SIGNING_SECRET]" in out  # the change is still there to review
+    assert SIGNING not in out and ROTATED not in out
+    assert "(hidden: plain text named like a secret)" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_a_new_stack_with_a_secret_looking_plain_text_does_not_print_it(fmt):
+    out = render(fmt, report((None, signing_secret(SIGNING))))
+
+    assert "bindings" in out and SIGNING not in out
+    assert "(hidden: plain text named like a secret)" in out
+
+
+def test_a_changed_masked_value_reads_changed_in_text():
+    out = render_text(report((signing_secret(SIGNING), signing_secret(ROTATED)))).plain
+
+    assert (
+        "~ bindings[SIGNING_SECRET].text: changed (hidden: plain text named like a secret)" in out
+    )
+
+
+def test_other_plain_text_values_stay_visible():
+    base = signing_secret(SIGNING)
+    head = edited(base)
+    find(head, SCRIPT, "auth").inputs["bindings"][0]["text"] = "debug"  # LOG_LEVEL
+
+    out = render_markdown(report((base, head)))
+
+    assert '- bindings[LOG_LEVEL].text: "info"' in out
+    assert '+ bindings[LOG_LEVEL].text: "debug"' in out
