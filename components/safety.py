@@ -11,7 +11,8 @@ import pulumi
 class DataSafety:
     """How a stateful resource is guarded against deletion.
 
-    protect: the engine refuses any delete or replace of the resource.
+    protect: the engine refuses to delete the resource, and to replace it while the program
+        keeps it protected (an update that unprotects it may replace it).
     retain_on_delete: a delete or replace drops it from state but keeps it in the cloud.
     """
 
