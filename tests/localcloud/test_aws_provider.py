@@ -239,7 +239,7 @@ def test_read_reports_a_record_deleted_outside_as_gone(provider, route53, zone_i
     delete(provider, "gone", rid, outputs)  # deleting what is already gone succeeds
 
 
-def test_read_reports_drift_made_outside(provider, route53, zone_id):
+def test_refresh_reports_drift_made_outside(provider, route53, zone_id):
     host = f"drift.{DOMAIN}"
     props = inputs(zone_id, host, "TXT", ["before"])
     rid, outputs = create(provider, "drift", props)
@@ -249,8 +249,12 @@ def test_read_reports_drift_made_outside(provider, route53, zone_id):
             "Name": host, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": '"after"'}]}}]},
     )  # fmt: skip
 
-    _, refreshed = read(provider, "drift", rid, outputs)
+    request = p.ReadRequest(URN + "drift", rid, sent(outputs), sent(props))
+    response = asyncio.run(provider.read(request))
+    refreshed, recorded_inputs = received(response.properties), received(response.inputs)
+
     assert refreshed["records"] == ["after"]
+    assert recorded_inputs == {**props, "records": ["after"]}  # preview shows "after" => "before"
     assert diff(provider, "drift", refreshed, props).diffs == ["records"]
 
 

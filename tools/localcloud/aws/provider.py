@@ -155,10 +155,15 @@ class LocalAwsProvider(p.Provider):
             outputs = await asyncio.to_thread(self.records.read_imported, request.resource_id)
         if outputs is None:
             return p.ReadResponse(None)  # gone: the engine drops it from state
-        inputs = request.inputs or wire(
-            {k: outputs[k] for k in record_resource.DIFFED_INPUTS if k in outputs}
+        # As the bridge does: the inputs a refresh records are the old ones with the values
+        # Route 53 now holds, so the next preview shows drift as "held => wanted".
+        old_inputs = plain(request.inputs)
+        inputs = {k: outputs.get(k, v) for k, v in old_inputs.items()} or {
+            k: outputs[k] for k in record_resource.DIFFED_INPUTS if k in outputs
+        }
+        return p.ReadResponse(
+            request.resource_id, wire(outputs, secret), wire(inputs, _secret_keys(request.inputs))
         )
-        return p.ReadResponse(request.resource_id, wire(outputs, secret), inputs)
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         _require_record(request.type)
