@@ -18,6 +18,7 @@ import pytest
 from tests.localcloud.harness import (
     ACCOUNT_ID,
     OTHER_ACCOUNT_ID,
+    REPO,
     STORE_ID,
     ZONE_ID,
     ZONE_NAME,
@@ -25,7 +26,6 @@ from tests.localcloud.harness import (
     ProviderHarness,
 )
 
-REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 20.0
 
 

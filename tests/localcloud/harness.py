@@ -28,6 +28,7 @@ from pulumi.provider.experimental.provider import (
 from tools.localcloud.cloudflare.props import plain_map, to_properties
 from tools.localcloud.cloudflare.provider import CloudflareProvider
 
+REPO = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "0b7e3c2f1a4d4e6f8a9b0c1d2e3f4a5b"
 OTHER_ACCOUNT_ID = "1c8f4d3a2b5e4f7a9b0c1d2e3f4a5b6c"
 STORE_ID = "5c1f0e9d8b7a46f3a2e1d0c9b8a7f6e5"

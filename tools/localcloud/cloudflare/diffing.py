@@ -14,7 +14,7 @@ from tools.localcloud.cloudflare.replace_on_change import (
     Kind,
     Nested,
 )
-from tools.localcloud.cloudflare.resources.base import ResourceType, Values
+from tools.localcloud.cloudflare.resources.base import ResourceType, Values, canonical
 
 _REPLACE_KINDS = {
     PropertyDiffKind.ADD_REPLACE,
@@ -38,7 +38,9 @@ def replaces(kind: Kind | None, old: Any, new: Any) -> bool:
 
 def _projection(value: Any, fields: tuple[str, ...]) -> list[str]:
     elements = value if isinstance(value, list) else []
-    return sorted(repr([e.get(f) if isinstance(e, dict) else e for f in fields]) for e in elements)
+    return sorted(
+        canonical([e.get(f) if isinstance(e, dict) else e for f in fields]) for e in elements
+    )
 
 
 def _kind(old: Any, new: Any, replace: bool) -> PropertyDiffKind:

@@ -6,6 +6,7 @@ computed properties its API answers carry, under pulumi-cloudflare 6.23.1's prop
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ class ResourceType:
     unordered: ClassVar[frozenset[str]] = frozenset()
     """List inputs that are sets upstream: their order is never a change."""
     computed_optional: ClassVar[frozenset[str]] = frozenset()
-    """Inputs the API fills in when the program leaves them out: leaving them out is no change."""
+    """Inputs the API fills in when the program leaves them out (`computed_optional` in the
+    upstream model): leaving them out is no change."""
 
     def check(self, checker: Checker, cwd: Path) -> Values:
         """Add failures to `checker`; return input values the provider fills in (if any)."""
@@ -46,7 +48,7 @@ class ResourceType:
     def same(self, prop: str, old: Any, new: Any) -> bool:
         """Whether an input's old output equals its new input (override for custom rules)."""
         if prop in self.unordered and isinstance(old, list) and isinstance(new, list):
-            return sorted(map(repr, old)) == sorted(map(repr, new))
+            return sorted(map(canonical, old)) == sorted(map(canonical, new))
         return old == new
 
     async def create(self, ctx: Context, inputs: Values) -> tuple[str, Values]:
@@ -63,6 +65,11 @@ class ResourceType:
 
     async def delete(self, ctx: Context, resource_id: str, state: Values) -> None:
         raise NotImplementedError
+
+
+def canonical(value: Any) -> str:
+    """One spelling per value, whatever its keys' order: for comparing set elements."""
+    return json.dumps(value, sort_keys=True)
 
 
 def pick(record: Mapping[str, Any], fields: Iterable[str]) -> Values:

@@ -30,6 +30,7 @@ class Queue(RestResource):
         "queueId",
     )
     volatile = ("modifiedOn",)
+    computed_optional = frozenset({"settings"})
     collection = "/queues"
     id_field = "queue_id"
     create_inputs = ("queueName", "settings")
@@ -67,6 +68,7 @@ class QueueConsumer(RestResource):
     pulumi_type = "cloudflare:index/queueConsumer:QueueConsumer"
     inputs = ("accountId", "deadLetterQueue", "queueId", "scriptName", "settings", "type")
     computed = ("consumerId", "createdOn", "queueName")
+    computed_optional = frozenset({"scriptName", "settings"})
     collection = "/queues/{queueId}/consumers"
     id_field = "consumer_id"
     create_inputs = ("type", "scriptName", "deadLetterQueue", "settings")

@@ -37,6 +37,9 @@ class Worker(RestResource):
     computed = ("createdOn", "deployedOn", "references", "updatedOn")
     volatile = ("deployedOn", "references", "updatedOn")
     unordered = frozenset({"tags", "tailConsumers"})
+    computed_optional = frozenset(
+        {"logpush", "tags", "observability", "subdomain", "tailConsumers"}
+    )
     collection = "/workers/workers"
     create_inputs = ("name", "logpush", "observability", "subdomain", "tags", "tailConsumers")
     update_inputs = create_inputs  # a rename is in place: the id stays
@@ -111,6 +114,9 @@ class WorkerVersion(RestResource):
         "migrationTag", "number", "source", "startupTimeMs", "urls",
     )  # fmt: skip
     unordered = frozenset({"compatibilityFlags", "modules", "containers"})
+    computed_optional = frozenset(
+        {"usageModel", "compatibilityFlags", "annotations", "cacheOptions", "limits"}
+    )
     collection = "/workers/workers/{workerId}/versions"
     create_inputs = (
         "mainModule", "compatibilityDate", "compatibilityFlags", "bindings", "limits",
@@ -186,6 +192,7 @@ class WorkersDeployment(RestResource):
     pulumi_type = "cloudflare:index/workersDeployment:WorkersDeployment"
     inputs = ("accountId", "annotations", "force", "scriptName", "strategy", "versions")
     computed = ("authorEmail", "createdOn", "source")
+    computed_optional = frozenset({"annotations"})
     collection = "/workers/scripts/{scriptName}/deployments"
     update_method = None  # every change that matters replaces
 
