@@ -23,6 +23,19 @@ diff: setup  ## offline diff of every stack against BASE
 check: setup  ## offline policy checks of STACK
 	$(PY) -m plan check $(STACK)
 
+# The local twin (tools/twin): miniflare and its workerd from npm, pinned by package-lock.json.
+.PHONY: twin dev
+TWIN := tools/twin
+twin: $(TWIN)/node_modules/.installed  ## the twin's npm packages (npm ci; needs Node.js 18+)
+$(TWIN)/node_modules/.installed: $(TWIN)/package.json $(TWIN)/package-lock.json
+	cd $(TWIN) && npm ci
+	touch $@
+
+dev: setup twin  ## every worker of STACK together in workerd, on 127.0.0.1 (Ctrl-C stops)
+	$(PY) -m plan dev $(STACK)
+
+test: twin  # the twin's tests (tests/twin) run it
+
 test: setup engine  ## the whole suite, the real-engine tests included (tests/engine)
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 

@@ -237,7 +237,8 @@ def test_out_file_points_main_at_the_bundle_relative_to_itself(project, tmp_path
     assert result.exit_code == 0, result.output
 
     config = parse_jsonc(out.read_text())
-    assert (out.parent / config["main"]).resolve() == (project / "bundles" / "auth.js").resolve()
+    bundle = project / platform()["workers"]["auth"]["bundle"]
+    assert (out.parent / config["main"]).resolve() == bundle.resolve()
     assert config["no_bundle"] is True  # the bundle is already built: run it as deployed
     assert result.stdout == ""
 

@@ -1,7 +1,8 @@
 """A local, in-memory, Postmark-compatible HTTP server for tests (stdlib only).
 
 It speaks the subset of Postmark's API the project's provider uses: servers and domains (account
-token), webhooks and message streams (server token), with Postmark's error bodies
+token), webhooks and message streams (server token), and sending one message (``POST /email``,
+server token; what the example mail worker of the local twin uses), with Postmark's error bodies
 ``{"ErrorCode", "Message"}``. It is modelled on the documented API and community clients, not on
 recordings of the real service; behaviours the docs leave open are configurable (see
 ``not_found_style``) so tests can cover each variant.
@@ -31,6 +32,7 @@ import json
 import re
 import secrets
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -211,6 +213,9 @@ class FakePostmark:
         (Postmark checks asynchronously)."""
         self.failing_webhook_urls: set[str] = set()
         """Webhook URLs whose endpoint "fails verification" (ErrorCode 1364 on create/edit)."""
+        self.failing_recipients: set[str] = set()
+        """Recipients whose sends (POST /email) answer 500 every time, like a Postmark outage for
+        them; the request is recorded, the message is not."""
 
         self._lock = threading.RLock()
         self._stopping = threading.Event()
@@ -221,6 +226,7 @@ class FakePostmark:
         self._pending_checks: dict[tuple[int, str], int] = {}
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
+        self._messages: list[dict[str, Any]] = []
         self._ids = {"server": 1000, "domain": 2000, "webhook": 3000}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -393,6 +399,12 @@ class FakePostmark:
             return copy.deepcopy(self._streams.get(int(server_id), {}))
 
     @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message accepted by POST /email, oldest first; each also carries ``ServerID``."""
+        with self._lock:
+            return copy.deepcopy(self._messages)
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._requests)
@@ -535,8 +547,10 @@ class FakePostmark:
                     if root == "servers":
                         return self._servers_api(method, segments[1:], query, body or {})
                     return self._domains_api(method, segments[1:], query, body or {})
-                if root in ("server", "webhooks", "message-streams"):
+                if root in ("server", "webhooks", "message-streams", "email"):
                     server = self._require_server_token(request)
+                    if root == "email" and method == "POST" and len(segments) == 1:
+                        return self._send_email(server, body or {})
                     if root == "server" and method == "GET" and len(segments) == 1:
                         return _Reply(200, copy.deepcopy(server))
                     if root == "webhooks":
@@ -933,6 +947,45 @@ class FakePostmark:
     @staticmethod
     def _public_webhook(hook: dict[str, Any]) -> dict[str, Any]:
         return {k: copy.deepcopy(v) for k, v in hook.items() if k != "ServerID"}
+
+    # -- sending (server token) -----------------------------------------------------------------
+
+    _EMAIL_FIELDS = frozenset(
+        {"From", "To", "Cc", "Bcc", "Subject", "Tag", "HtmlBody", "TextBody", "ReplyTo"}
+        | {"Headers", "TrackOpens", "TrackLinks", "Metadata", "Attachments", "MessageStream"}
+    )
+
+    def _send_email(self, server: dict[str, Any], body: dict[str, Any]) -> _Reply:
+        """POST /email: one message, as Postmark's Email API documents it."""
+        self._reject_unknown_fields(body, self._EMAIL_FIELDS)
+        if not body.get("From") or not body.get("To"):
+            raise _error(300, "Invalid email request: 'From' and 'To' are required.")
+        if not body.get("TextBody") and not body.get("HtmlBody"):
+            raise _error(300, "Provide either email TextBody or HtmlBody or both.")
+        stream_id = body.get("MessageStream") or "outbound"
+        stream = self._streams.get(server["ID"], {}).get(stream_id)
+        if stream is None or stream["ArchivedAt"] or stream["MessageStreamType"] == "Inbound":
+            raise _error(1235, f"The message stream '{stream_id}' was not found.")
+        if body["To"] in self.failing_recipients:
+            raise _error(500, "Injected HTTP 500 for this recipient.", status=500)
+        message = {
+            **copy.deepcopy(body),
+            "MessageStream": stream_id,
+            "ServerID": server["ID"],
+            "MessageID": str(uuid.uuid4()),
+            "SubmittedAt": _now(),
+        }
+        self._messages.append(message)
+        return _Reply(
+            200,
+            {
+                "To": body["To"],
+                "SubmittedAt": message["SubmittedAt"],
+                "MessageID": message["MessageID"],
+                "ErrorCode": 0,
+                "Message": "OK",
+            },
+        )
 
     # -- message streams (server token) --------------------------------------------------------
 

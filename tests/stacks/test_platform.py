@@ -8,7 +8,14 @@ from plan.engine import evaluate
 from plan.manifest import SECRET
 from plan.render.show import render_show
 from plan.stackfile import read_stack_config
-from tests.support.project import REPO, binding, find, platform_of, write_project
+from tests.support.project import (
+    REPO,
+    binding,
+    copy_bundles,
+    find,
+    platform_of,
+    write_project,
+)
 
 STACKS = ["staging", "prod"]
 SCRIPT = "workersScript:WorkersScript"
@@ -214,7 +221,9 @@ def test_dkim_and_return_path_records_come_from_the_postmark_domain(stack_manife
 def test_repointing_mail_service_changes_one_binding_only(stack_manifest, tmp_path):
     p = platform_of("prod")
     p["workers"]["auth"]["bindings"][0]["service"] = "cosmos-mail-worker"
-    changed = evaluate(REPO, "prod", config_dir=write_project(tmp_path, "prod", p, bundles=False))
+    write_project(tmp_path, "prod", p, bundles=False)
+    copy_bundles(tmp_path, p)  # the same bundles: only the binding differs
+    changed = evaluate(REPO, "prod", config_dir=tmp_path)
     before = {r.urn: r for r in stack_manifest("prod").resources}
     after = {r.urn: r for r in changed.resources}
     assert before.keys() == after.keys()

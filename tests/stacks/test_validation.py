@@ -223,7 +223,7 @@ def test_consumer_settings_out_of_cloudflare_limits(key, value):
 def test_missing_bundle_is_an_error_for_up(tmp_path):
     p = platform_of("staging")
     msg = only(problems(p, tmp=tmp_path, missing_bundles="error"), "workers.auth.bundle")
-    assert "does not exist" in msg and "bundles/auth.js" in msg
+    assert "does not exist" in msg and p["workers"]["auth"]["bundle"] in msg
 
 
 def test_prod_always_protects():

@@ -6,6 +6,7 @@ The program code always comes from this repository; only config and bundles come
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,14 @@ def write_project(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(f"export default {{ fetch() {{ return new Response('{name}') }} }}\n")
     return root
+
+
+def copy_bundles(root: Path, platform: dict[str, Any]) -> None:
+    """Copy the repository's bundles of `platform`'s workers into `root`, at the same paths."""
+    for worker in (platform.get("workers") or {}).values():
+        target = root / worker["bundle"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / worker["bundle"], target)
 
 
 def evaluate_project(root: Path, stack: str, **kwargs: Any) -> Manifest:
