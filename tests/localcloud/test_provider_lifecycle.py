@@ -220,6 +220,12 @@ def test_workers_script_uploads_the_bundle_from_its_relative_path(
     assert name not in {s["id"] for s in emulator.account_state()["scripts"]}
 
 
+def test_a_script_without_bindings_refreshes_to_no_change(provider: ProviderHarness, tmp_path):
+    script = _script(provider, tmp_path, unique("bare"))
+    assert "bindings" not in script.plain
+    assert_stable(provider, script, plain_map(script.inputs))
+
+
 def test_a_script_changed_out_of_band_shows_as_drift(
     provider: ProviderHarness, emulator: Emulator, tmp_path: Path
 ):

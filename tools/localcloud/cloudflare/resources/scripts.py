@@ -187,9 +187,10 @@ class WorkersScript(ResourceType):
         observed = {
             k: v for k, v in from_api(settings).items() if k in SETTINGS_INPUTS and k in state
         }
-        observed["bindings"] = restore_secret_texts(
-            from_api(settings.get("bindings") or []), state.get("bindings")
-        )
+        if "bindings" in state:
+            observed["bindings"] = restore_secret_texts(
+                from_api(settings.get("bindings") or []), state["bindings"]
+            )
         if "contentSha256" in state:
             # Like upstream, the hash is recomputed from the deployed content.
             content = await ctx.api.raw("GET", self._path(inputs, "/content/v2"))
