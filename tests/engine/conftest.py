@@ -7,7 +7,10 @@ this package run on one xdist worker, in file order (`--dist loadgroup`): they s
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +38,25 @@ class Deployed:
 
     def log(self, line: str) -> None:
         self.transcript.append(line)
+
+    def cli(self, *args: str) -> str:
+        """`pulumi <args> --stack <stack>` as a user types it (the Automation API's own export
+        and outputs add --show-secrets); its output is recorded."""
+        done = subprocess.run(
+            [str(engine.pulumi_bin()), *args, "--stack", self.stack_name],
+            cwd=self.project,
+            env={**os.environ, **self.cloud.env()},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.transcript += [done.stdout, done.stderr]
+        assert done.returncode == 0, f"pulumi {' '.join(args)} failed: {done.stderr[-2000:]}"
+        return done.stdout
+
+    def exported(self) -> dict:
+        """`pulumi stack export`: secrets stay encrypted."""
+        return json.loads(self.cli("stack", "export"))["deployment"]
 
     def run(self, op: str, *args, **kwargs):
         """stack.<op>(...) with its output recorded (also when it fails)."""

@@ -22,6 +22,7 @@ import httpx
 from tests.fakes.postmark_server import FakePostmark
 from tools.localcloud import engine
 from tools.localcloud.aws import plugin as aws_plugin
+from tools.localcloud.aws.route53_server import client as route53_client
 from tools.localcloud.cloudflare import plugin as cloudflare_plugin
 from tools.localcloud.facts import StackFacts
 from tools.localcloud.processes import Service, listening_service
@@ -167,6 +168,50 @@ class LocalCloud:
         if not body.get("success"):
             raise RuntimeError(f"cloudflare emulator: {method} {path}: {body.get('errors')}")
         return body
+
+    def cloudflare_state(self) -> dict:
+        """What the Cloudflare emulator holds (write-only values left out)."""
+        assert self.cloudflare is not None
+        response = httpx.get(
+            f"{self.cloudflare.url}/__emulator/state",
+            headers={"Authorization": f"Bearer {self.credentials.cloudflare_token}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def _facts(self, stack: str) -> StackFacts:
+        return next(s for s in self.stacks if s.stack == stack)
+
+    def script(self, stack: str, name: str) -> dict:
+        """The script `name` as uploaded to the stack's account."""
+        account = self.cloudflare_state()["accounts"][self._facts(stack).account_id]
+        return next(s for s in account["scripts"] if s["id"] == name)
+
+    def inventory(self, stack: str) -> dict[str, list]:
+        """What a stack made in the local cloud: everything but what was seeded before it."""
+        facts = self._facts(stack)
+        account = self.cloudflare_state()["accounts"][facts.account_id]
+        cloudflare = sorted(
+            (kind, item.get("id") or item.get("queue_id") or item.get("uuid"))
+            for kind, items in account.items()
+            if isinstance(items, list) and kind != "secrets_stores"
+            for item in items
+            if not (kind == "scripts" and item.get("id") in facts.external_workers)
+        )
+        if facts.secrets_store_id is None:  # the stack creates its own store
+            cloudflare += sorted(("secrets_stores", st["id"]) for st in account["secrets_stores"])
+        records: list = []
+        if facts.hosted_zone_id:
+            assert self.route53 is not None
+            listed = route53_client(self.route53.url).list_resource_record_sets(
+                HostedZoneId=facts.hosted_zone_id
+            )["ResourceRecordSets"]
+            records = sorted(
+                (r["Name"], r["Type"]) for r in listed if r["Type"] not in ("NS", "SOA")
+            )
+        servers = sorted(server["Name"] for server in self.postmark.servers.values())
+        return {"cloudflare": cloudflare, "postmark_servers": servers, "route53": records}
 
     def env(self) -> dict[str, str]:
         env = engine.engine_env(self.pulumi_home, self.backend, self.credentials.passphrase)

@@ -77,6 +77,8 @@ def _secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
 
 
 def _require_record(urn_type: str) -> None:
+    # A URN's type names its parents' types first: `edge:mail:MailDnsRecords$aws:route53/...`.
+    urn_type = urn_type.split("$")[-1]
     if urn_type != RECORD_TYPE:
         raise NotImplementedError(
             f"{urn_type} is not served by the local aws provider (only {RECORD_TYPE})"
