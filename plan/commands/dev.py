@@ -21,6 +21,7 @@ import typer
 from plan.cli import Options, app, fail_config
 from plan.twin.config import TWIN_DIR, Overrides, Twin, TwinConfigError
 from plan.twin.process import RunnerFailed, TwinError
+from plan.twin.runtime_check import load_error
 from stacks.errors import CONFIG_KEY, ConfigError, Problem
 from stacks.loader import LoadedPlatform
 from stacks.schema import JS_IDENTIFIER
@@ -75,6 +76,8 @@ def dev(
     from plan.twin.process import FreePorts, check_packages, find_node
 
     loaded = load_built(stack, "dev")
+    if not loaded.spec.workers:
+        fail_config(f"error: stack '{stack}' declares no workers (`workers:`): nothing to run")
     overrides = Overrides(vars=_pairs(var, "--var", _var), stubs=_pairs(stub, "--stub", _stub))
     try:
         local = secrets.resolve(
@@ -128,12 +131,13 @@ def explain_failure(event: dict, twin_sources: dict, stack: str) -> str:
     """One line per worker that failed to load, at its key path; or the runner's message."""
     failures = event.get("failures") or []
     if not failures:
-        return f"error: the twin failed to start: {event.get('message') or event.get('code')}"
+        detail = " | ".join(event.get("detail") or [])
+        message = event.get("message") or event.get("code")
+        return f"error: the twin failed to start: {message}" + (f" ({detail})" if detail else "")
     lines = []
     for failure in failures:
         source = twin_sources.get(failure.get("worker"))
-        where = f" ({Path(failure['at']).name})" if failure.get("at") else ""
-        detail = f"{failure.get('message')}{where}"
+        detail = load_error(failure)
         if source is not None and source.key is not None:
             lines.append(
                 f"error: {CONFIG_KEY}.{source.key}: bundle '{source.file}' does not load in "
@@ -157,7 +161,7 @@ def _run(twin: Twin, twin_dir: Path, redact, secret_sources: list[str]) -> None:
             try:
                 ready = runner.wait_for("ready", timeout=READY_TIMEOUT_SECONDS)
             except RunnerFailed as err:
-                fail_config(_explain_start(err.event, twin))
+                fail_config(redact(_explain_start(err.event, twin)))
             except TwinError as err:
                 fail_config(f"error: {err}")
             _print_listing(twin, ready, secret_sources)

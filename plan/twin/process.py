@@ -144,7 +144,8 @@ class Runner:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                text=True,
+                encoding="utf-8",
+                errors="replace",  # whatever a worker prints, the relay keeps going
                 pass_fds=(write_fd,),
                 start_new_session=True,  # its own group: Ctrl-C reaches us, we stop it all
             )

@@ -53,13 +53,11 @@ def problems(loaded: LoadedPlatform, results: list[dict[str, Any]]) -> list[Prob
     for r in results:
         if not r.get("loaded"):
             key = by_script[r["name"]]
-            error = r.get("error") or {}
-            where = f" ({Path(error['at']).name})" if error.get("at") else ""
             found.append(
                 Problem(
                     f"workers.{key}.bundle",
                     f"bundle '{spec.workers[key].bundle}' does not load in workerd: "
-                    f"{error.get('message', 'unknown error')}{where}",
+                    f"{load_error(r.get('error') or {})}",
                 )
             )
     for key, described in exports.items():
@@ -102,6 +100,17 @@ def problems(loaded: LoadedPlatform, results: list[dict[str, Any]]) -> list[Prob
                     )
                 )
     return found
+
+
+def load_error(error: dict[str, Any]) -> str:
+    """workerd's message for a script that does not load, with where and a hint if known."""
+    text = error.get("message") or "unknown error"
+    if error.get("at"):
+        text += f" ({Path(error['at']).name})"
+    if 'No such module "node:' in text:
+        text = text.rstrip(".") + "; Node.js built-in modules need `compatibilityFlags: "
+        text += "[nodejs_compat]`"
+    return text
 
 
 def _methods(described: dict[str, Any] | None) -> list[str]:

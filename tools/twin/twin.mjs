@@ -120,7 +120,8 @@ function startError(error, log) {
   if (failures.length) {
     return { event: "error", code: "worker-failed", failures };
   }
-  return { event: "error", code: "runtime", message: String(error?.message ?? error) };
+  const detail = log.lines.filter((line) => line.trim()).slice(-3);
+  return { event: "error", code: "runtime", message: String(error?.message ?? error), detail };
 }
 
 async function dev(request) {
