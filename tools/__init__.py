@@ -1,1 +1,1 @@
-"""Project tooling: the engine build (engine/), local cloud emulators and provider plugins (localcloud/)."""
+"""Project tooling: the engine build (engine/), local emulators and plugins (localcloud/)."""

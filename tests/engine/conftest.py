@@ -39,9 +39,9 @@ class Deployed:
     def log(self, line: str) -> None:
         self.transcript.append(line)
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, expect_failure: bool = False) -> str:
         """`pulumi <args> --stack <stack>` as a user types it (the Automation API's own export
-        and outputs add --show-secrets); its output is recorded."""
+        and outputs add --show-secrets, its destroy --skip-preview); its output is recorded."""
         done = subprocess.run(
             [str(engine.pulumi_bin()), *args, "--stack", self.stack_name],
             cwd=self.project,
@@ -51,6 +51,9 @@ class Deployed:
             check=False,
         )
         self.transcript += [done.stdout, done.stderr]
+        if expect_failure:
+            assert done.returncode != 0, f"pulumi {' '.join(args)} succeeded"
+            return done.stdout + done.stderr
         assert done.returncode == 0, f"pulumi {' '.join(args)} failed: {done.stderr[-2000:]}"
         return done.stdout
 

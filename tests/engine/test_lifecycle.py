@@ -232,9 +232,11 @@ def test_destroy(deployed: Deployed):
     assert before_cloud["cloudflare"] and before_cloud["postmark_servers"]
 
     if deployed.stack_name == "prod":
-        with pytest.raises(auto.CommandError) as refused:
-            deployed.run("destroy")
-        assert "protect" in str(refused.value)
+        # As a user types it: the preview refuses, so nothing is deleted. (With
+        # --skip-preview the engine would delete the unprotected workers before refusing the
+        # protected data; see docs/runbook.md.)
+        refused = deployed.cli("destroy", "--yes", expect_failure=True)
+        assert "protect" in refused
         assert cloud.inventory(deployed.stack_name) == before_cloud
         assert comparable_state(deployed) == before_state
     else:
