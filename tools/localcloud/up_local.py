@@ -8,6 +8,7 @@ prints the summary and the outputs, and stops everything. Nothing reaches a real
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
 import tempfile
@@ -75,7 +76,8 @@ def _deploy(stack: str, workdir: Path) -> int:
 def _print_outputs(opened: auto.Stack) -> None:
     typer.echo("outputs:")
     for key, output in sorted(opened.outputs().items()):
-        typer.echo(f"  {key}: {'[secret]' if output.secret else output.value}")
+        value = "[secret]" if output.secret else json.dumps(output.value, sort_keys=True)
+        typer.echo(f"  {key}: {value}")
 
 
 def _remove(path: Path) -> None:
