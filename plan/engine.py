@@ -7,7 +7,9 @@ have been asked to create, with its options (protect, retain, dependencies, alia
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import inspect
 import json
 import sys
 from collections.abc import Iterator
@@ -181,6 +183,8 @@ def _reveal_for_digest(value: Any) -> Any:
     """Unwrap secrets only to digest them; the values are stand-ins from the stack file."""
     if rpc.is_rpc_secret(value):
         return _reveal_for_digest(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, Unknown) or value == rpc.UNKNOWN:
+        return UNKNOWN  # a secret config key not set: the same digest in every run
     if isinstance(value, dict):
         return {k: _reveal_for_digest(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -282,7 +286,7 @@ def _evaluate(
     config_dir = config_dir or project_dir
     bundle_dir = bundle_dir or config_dir
     config = read_stack_config(config_dir, stack)
-    with _program_from(project_dir):
+    with _program_from(project_dir), _event_loops():
         return _evaluate_here(config, stack, config_dir, bundle_dir, run_kwargs)
 
 
@@ -294,7 +298,11 @@ def _evaluate_here(
     pulumi.runtime.set_all_config(config.values, config.secret_keys)
     monitor = install_mocks(config.project, stack)
     run_kwargs.setdefault("missing_bundles", "unknown")
+    run_kwargs.setdefault("missing_secrets", "unknown")
     run_kwargs.setdefault("project_dir", bundle_dir.resolve())
+    # A base tree's program (plan diff) may predate an option: pass only those it takes.
+    accepted = inspect.signature(program.run).parameters
+    run_kwargs = {k: v for k, v in run_kwargs.items() if k in accepted}
 
     outputs: dict[str, Any] = {}
 
@@ -312,9 +320,49 @@ def _evaluate_here(
     )
 
 
+class _RecordingLoopPolicy(asyncio.DefaultEventLoopPolicy):
+    """The default policy, keeping every loop it makes so that they can all be closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: list[asyncio.AbstractEventLoop] = []
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = super().new_event_loop()
+        self.loops.append(loop)
+        return loop
+
+
+@contextmanager
+def _event_loops() -> Iterator[None]:
+    """Every event loop of one evaluation is closed when it ends.
+
+    The SDK makes a loop for the main thread and one for each thread of that loop's default
+    executor (its `_ensure_event_loop`, for the mock monitor's calls), and closes none. A loop
+    left open is cyclic garbage once its thread is gone; when the collector finalizes its
+    self-pipe socket before the loop, the loop's `__del__` prints "Exception ignored in:
+    <function BaseEventLoop.__del__> ... Invalid file descriptor: -1", typically at interpreter
+    exit after a good plan. The evaluation runs under a policy of its own that records each loop
+    it makes; afterwards the executor's threads are joined, every loop is closed, and the
+    caller's policy (with the caller's own loop, if any) is put back."""
+    previous = asyncio.get_event_loop_policy()
+    policy = _RecordingLoopPolicy()
+    asyncio.set_event_loop_policy(policy)
+    try:
+        yield
+    finally:
+        for loop in policy.loops:
+            if not loop.is_closed() and not loop.is_running():
+                loop.run_until_complete(loop.shutdown_default_executor())
+        for loop in policy.loops:
+            if not loop.is_closed() and not loop.is_running():
+                loop.close()
+        asyncio.set_event_loop_policy(previous)
+
+
 def _relative_paths(resources: list[Resource], root: Path) -> list[Resource]:
-    """Bundle paths outside the project stay absolute for the provider; the manifest keeps
-    every path relative to the project so that two checkouts of one commit match."""
+    """The manifest keeps every path relative to the project so that two checkouts of one
+    commit match (a base tree's program may still hand the provider absolute paths)."""
     prefix = str(root.resolve()) + "/"
 
     def strip(value: Any) -> Any:

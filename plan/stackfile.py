@@ -2,7 +2,8 @@
 
 Secure values cannot be decrypted here and are never needed: each becomes a stand-in that is a
 Pulumi secret in the program, derived from the ciphertext so that a re-encrypted value (a
-rotated secret) still shows up as "secret changed" in a diff.
+rotated secret) still shows up as "secret changed" in a diff. The file is read strictly
+(`stacks.stack_file`): UTF-8, valid YAML, no key given twice.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from stacks.stack_file import StackFileError, read_yaml
+from stacks.stack_file import read_stack_config as read_config_mapping
+
+__all__ = ["STAND_IN_PREFIX", "StackConfig", "StackFileError", "read_stack_config"]
 
 STAND_IN_PREFIX = "offline-stand-in-"
 """Every secure config value reads as this prefix plus a digest of its ciphertext."""
-
-
-class StackFileError(Exception):
-    """The stack file is missing or is not valid YAML."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,10 @@ class StackConfig:
 
 
 def project_name(project_dir: Path) -> str:
-    data = _read_yaml(project_dir / "Pulumi.yaml")
-    return str(data["name"])
+    name = read_yaml(project_dir / "Pulumi.yaml").get("name")
+    if not isinstance(name, str) or not name:
+        raise StackFileError("Pulumi.yaml: `name` (the project name) is missing or not a string")
+    return name
 
 
 def available_stacks(project_dir: Path) -> list[str]:
@@ -46,10 +48,9 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
     if not path.is_file():
         known = ", ".join(available_stacks(project_dir)) or "none"
         raise StackFileError(f"no stack '{stack}': {path.name} does not exist (stacks: {known})")
-    data = _read_yaml(path)
     values: dict[str, str] = {}
     secret_keys: list[str] = []
-    for key, value in (data.get("config") or {}).items():
+    for key, value in read_config_mapping(path).items():
         full = key if ":" in key else f"{project}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
             values[full] = _secret_stand_in(full, str(value["secure"]))
@@ -64,31 +65,3 @@ def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
 def _secret_stand_in(key: str, ciphertext: str) -> str:
     digest = hashlib.sha256(f"{key}\0{ciphertext}".encode()).hexdigest()[:16]
     return f"{STAND_IN_PREFIX}{digest}"
-
-
-# libyaml's C loader when PyYAML has it (the PyPI wheels do): stack files of thousands of
-# workers parse in milliseconds instead of seconds.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _PulumiYamlLoader(_SafeLoader):
-    """Safe YAML with timestamps left as strings, as the Pulumi CLI reads stack files: an
-    unquoted `compatibilityDate: 2025-09-01` is the string "2025-09-01", not a date."""
-
-
-_PulumiYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.load(path.read_text(), Loader=_PulumiYamlLoader)  # noqa: S506 (a SafeLoader)
-    except FileNotFoundError:
-        raise StackFileError(f"{path} does not exist") from None
-    except yaml.YAMLError as err:
-        raise StackFileError(f"{path.name} is not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise StackFileError(f"{path.name} must be a YAML mapping")
-    return data

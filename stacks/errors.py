@@ -13,9 +13,12 @@ class Problem:
     """Key path inside the platform config, e.g. `workers.auth.bindings[0].service`."""
     message: str
     """What is wrong and what to do."""
+    key: str = CONFIG_KEY
+    """The stack config key the path is inside: the platform object, or another config key
+    (a secret's key, a misspelt key)."""
 
     def __str__(self) -> str:
-        where = f"{CONFIG_KEY}.{self.path}" if self.path else CONFIG_KEY
+        where = f"{self.key}.{self.path}" if self.path else self.key
         return f"{where}: {self.message}"
 
 

@@ -6,19 +6,34 @@ Nothing here touches Pulumi resources: the same function serves `pulumi up` (thr
 
 from __future__ import annotations
 
+import difflib
+import gzip
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+import types
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from stacks import topology
-from stacks.errors import ConfigError, Problem
-from stacks.schema import PlatformSpec
+from stacks.errors import CONFIG_KEY, ConfigError, Problem
+from stacks.schema import PATTERN_HINTS, PlatformSpec
+from stacks.stack_file import describe
 
 MissingBundles = Literal["error", "unknown"]
+MissingSecrets = Literal["error", "unknown"]
+
+NAMESPACE, PLATFORM = CONFIG_KEY.split(":", 1)
+
+# Cloudflare's Worker size limits (developers.cloudflare.com/workers/platform/limits): 10 MB
+# after gzip on the Workers Paid plan (3 MB on Free), 64 MB before compression. A bundle is read
+# at most up to the uncompressed limit, and gzipped only when its raw size could exceed the
+# compressed one.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+MAX_BUNDLE_GZIP_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,7 +43,7 @@ class Bundle:
     content_file: str
     """The path handed to the provider: relative to the project directory (the provider runs
     there), so that state does not change with the checkout's location (a laptop vs a CI
-    runner); absolute only for a bundle outside the project."""
+    runner). Bundles outside the project directory are refused."""
     sha256: str | None
     """None when the bundle is not built and the caller accepts an unknown hash (plan only)."""
 
@@ -38,6 +53,16 @@ class LoadedPlatform:
     stack: str
     spec: PlatformSpec
     bundles: dict[str, Bundle]
+    unset_secrets: list[str] = field(default_factory=list)
+    """Secret config keys the platform names that are not set (only with
+    `missing_secrets="unknown"`): their values are unknown secrets in the plan."""
+
+    def unset_secret_note(self, key: str) -> str:
+        """The warning of a plan or preview about a secret config key that is not set."""
+        return (
+            f"config key '{key}' is not set, so its value is unknown in this plan; set it with "
+            f"{set_secret_command(key, self.stack)} before `pulumi up`"
+        )
 
 
 @dataclass(frozen=True)
@@ -48,6 +73,14 @@ class ConfigKey:
     secret: bool
 
 
+def unset_secret_message(key: str, stack: str) -> str:
+    return f"config key '{key}' is not set; set it with {set_secret_command(key, stack)}"
+
+
+def set_secret_command(key: str, stack: str) -> str:
+    return f"`pulumi config set --secret {key} -s {stack}`"
+
+
 def load(
     stack: str,
     raw: Any,
@@ -55,107 +88,302 @@ def load(
     project_dir: Path,
     config_key: Callable[[str], ConfigKey],
     missing_bundles: MissingBundles = "error",
+    missing_secrets: MissingSecrets = "error",
+    config_keys: Collection[str] = (),
 ) -> LoadedPlatform:
-    """Validate `raw` (the `platform` config object) completely or raise ConfigError."""
+    """Validate `raw` (the `platform` config object) completely or raise ConfigError.
+
+    config_keys: every stack config key that is set, fully qualified (`edge-platform:platform`,
+    `aws:region`), to name a misspelt key. missing_secrets: "error" reports a secret config key
+    that is not set; "unknown" accepts it and lists it in `unset_secrets` (plan and preview).
+    """
     if raw is None:
-        raise ConfigError(
-            stack, [Problem("", "missing; declare the platform in Pulumi.<stack>.yaml")]
-        )
+        raise ConfigError(stack, [_missing_platform(stack, config_keys)])
     try:
         spec = PlatformSpec.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(stack, [_from_pydantic(e) for e in err.errors()]) from None
+        problems = [_from_pydantic(e) for e in err.errors()]
+        problems += _unknown_config_keys(None, config_keys, config_key)
+        raise ConfigError(stack, problems) from None
 
-    problems = topology.check(spec)
+    problems: list[Problem] = []
     if spec.environment != stack:
+        # One problem, not one per name: which side is wrong (the key or the stack selected)
+        # is for the user to say, so the names are not checked against either until they agree.
         problems.append(
             Problem(
                 "environment",
-                f"is '{spec.environment}' but the stack is '{stack}'; they must match",
+                f"is '{spec.environment}' but the stack is '{stack}'; they must match: set "
+                f"`environment: {stack}`, or select the stack this file is for",
             )
         )
-    problems += _secret_config_keys(spec, config_key)
+        problems += topology.check(spec, names=False)
+    else:
+        problems += topology.check(spec)
+    problems += _unknown_config_keys(spec, config_keys, config_key)
+    unset_problems, plain_problems, unset = _secret_config_keys(
+        spec, stack, config_key, config_keys
+    )
+    problems += plain_problems  # a secret in plain text is an error wherever it is read
+    if missing_secrets == "error":
+        problems += unset_problems
     bundles, bundle_problems = _bundles(spec, project_dir, missing_bundles)
     problems += bundle_problems
     if problems:
         raise ConfigError(stack, problems)
-    return LoadedPlatform(stack=stack, spec=spec, bundles=bundles)
+    return LoadedPlatform(stack=stack, spec=spec, bundles=bundles, unset_secrets=unset)
 
 
-def _from_pydantic(error: dict[str, Any]) -> Problem:
-    path, is_key = "", False
-    for part in error["loc"]:
-        if part == "[key]":  # pydantic's marker: the mapping key itself is invalid
-            is_key = True
-        elif isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    message = error["msg"]
-    if error["type"] == "extra_forbidden":
-        message = "unknown key; remove it or check its spelling (keys are camelCase)"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    elif error["type"].endswith("_parsing") or error["type"] in ("string_type", "int_type"):
-        message = f"{message} (got {error.get('input')!r})"
-    message = message.removeprefix("Value error, ")
-    if is_key:
-        message = f"invalid name: {message}; rename the key"
-    return Problem(path, message)
+# --- the platform key itself, and other keys of the project's namespace -------------------------
 
 
-def _secret_config_keys(
-    spec: PlatformSpec, config_key: Callable[[str], ConfigKey]
-) -> list[Problem]:
-    wanted: list[tuple[str, str]] = [
-        (f"secrets.{name}.configKey", s.config_key) for name, s in spec.secrets.items()
-    ]
+def _missing_platform(stack: str, config_keys: Collection[str]) -> Problem:
+    close = difflib.get_close_matches(CONFIG_KEY, list(config_keys), n=1, cutoff=0.8)
+    if close:
+        return Problem(
+            "",
+            f"unknown config key; did you mean `{CONFIG_KEY}`? The platform is declared under "
+            f"`{CONFIG_KEY}` in Pulumi.{stack}.yaml",
+            key=close[0],
+        )
+    return Problem("", f"missing; declare the platform under `{CONFIG_KEY}` in Pulumi.{stack}.yaml")
+
+
+def _secret_keys_named(spec: PlatformSpec) -> list[tuple[str, str]]:
+    """(key path in the platform, config key) of every secret value the platform reads."""
+    wanted = [(f"secrets.{name}.configKey", s.config_key) for name, s in spec.secrets.items()]
     for worker, w in spec.workers.items():
         for i, b in enumerate(w.bindings):
             if b.secret_text is not None:
                 wanted.append((f"workers.{worker}.bindings[{i}].secretText", b.secret_text))
     if spec.mail and spec.mail.webhook:
         wanted.append(("mail.webhook.bearerConfigKey", spec.mail.webhook.bearer_config_key))
+    return wanted
 
+
+def _unknown_config_keys(
+    spec: PlatformSpec | None, config_keys: Collection[str], config_key: Callable[[str], ConfigKey]
+) -> list[Problem]:
+    """Plain keys of the project's namespace that the program never reads: misspellings.
+
+    A secret key no longer named by the platform is left alone: it is a leftover that does no
+    harm (and reverting the commit that dropped it needs it again)."""
+    known = {PLATFORM}
+    if spec is not None:
+        known |= {key for _path, key in _secret_keys_named(spec)}
+    prefix = f"{NAMESPACE}:"
     problems = []
-    for path, key in wanted:
+    for full in sorted(config_keys):
+        if not full.startswith(prefix):
+            continue
+        key = full.removeprefix(prefix)
+        if key in known or config_key(key).secret:
+            continue
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        hint = (
+            f"did you mean `{prefix}{close[0]}`?"
+            if close
+            else f"the program reads only `{CONFIG_KEY}` and the secret keys it names"
+        )
+        message = f"unknown config key; {hint} (remove it with `pulumi config rm {key}`)"
+        problems.append(Problem("", message, key=full))
+    return problems
+
+
+def _secret_config_keys(
+    spec: PlatformSpec,
+    stack: str,
+    config_key: Callable[[str], ConfigKey],
+    config_keys: Collection[str],
+) -> tuple[list[Problem], list[Problem], list[str]]:
+    """(problems of keys not set, problems of keys set in plain text, the keys not set)."""
+    unset_problems, plain_problems, unset = [], [], []
+    set_keys = [k.removeprefix(f"{NAMESPACE}:") for k in config_keys]
+    for path, key in _secret_keys_named(spec):
         found = config_key(key)
         if not found.present:
-            problems.append(
-                Problem(
-                    path, f"config key '{key}' is not set; run `pulumi config set --secret {key}`"
-                )
-            )
+            message = unset_secret_message(key, stack)
+            close = difflib.get_close_matches(key, [k for k in set_keys if k != key], n=1)
+            if close:
+                message += f" (a key '{close[0]}' is set: misspelt?)"
+            unset_problems.append(Problem(path, message))
+            if key not in unset:
+                unset.append(key)
         elif not found.secret:
-            problems.append(
+            plain_problems.append(
                 Problem(
                     path,
                     f"config key '{key}' is stored in plain text; set it again with "
-                    f"`pulumi config set --secret {key}`",
+                    f"{set_secret_command(key, stack)}",
                 )
             )
-    return problems
+    return unset_problems, plain_problems, unset
+
+
+# --- pydantic's errors in a user's words ---------------------------------------------------------
+
+
+def _from_pydantic(error: dict[str, Any]) -> Problem:
+    loc = error["loc"]
+    is_key = bool(loc) and loc[-1] == "[key]"  # pydantic's marker: the mapping key is invalid
+    parts = loc[:-1] if is_key else loc
+    kind, got = error["type"], describe(error.get("input"))
+    ctx = error.get("ctx") or {}
+    message = error["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        message = "unknown key; remove it or check its spelling (keys are camelCase)"
+        close = difflib.get_close_matches(str(parts[-1]), _keys_of(_type_at(parts[:-1])), n=1)
+        if close:
+            message = f"unknown key; did you mean `{close[0]}`? (keys are camelCase)"
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = f"must be {_shape(_type_at(parts))} (got {got})"
+    elif kind == "list_type":
+        message = f"must be a list (got {got})"
+    elif kind == "string_type":
+        message = f"must be a string (got {got}); quote it"
+    elif kind in ("bool_type", "bool_parsing"):
+        message = f"must be true or false (got {got})"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        message = f"must be a whole number (got {got})"
+    elif kind == "literal_error":
+        message = f"must be one of {ctx.get('expected')} (got {got})"
+    elif kind == "string_pattern_mismatch":
+        hint = PATTERN_HINTS.get(ctx.get("pattern"), "a value of the documented form")
+        message = f"must be {hint} (got {got})"
+    elif kind.startswith(("greater_than", "less_than")):
+        message = f"{message.removeprefix('Input should be ')} (got {got})"
+        message = f"must be {message}"
+    if is_key:
+        message = f"invalid name: {message}; rename the key"
+    return Problem(_path(parts), message)
+
+
+def _path(parts: tuple[Any, ...]) -> str:
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part == "" or any(c in str(part) for c in ' ."[]'):
+            path += f'["{part}"]'  # a key that would read wrongly after a dot
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _type_at(parts: tuple[Any, ...]) -> Any:
+    """The schema type at a pydantic error location (camelCase keys, list indexes)."""
+    current: Any = PlatformSpec
+    for part in parts:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = current.model_fields
+            match = [f for name, f in fields.items() if part in (name, f.alias)]
+            if not match:
+                return None
+            current = match[0].annotation
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        elif get_origin(current) is list:
+            current = get_args(current)[0]
+        else:
+            return None
+    return _unwrap(current)
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def _shape(tp: Any) -> str:
+    """The shape a user writes at a key, for "must be ..." (never a class name)."""
+    keys = _keys_of(tp)
+    if keys:
+        return f"a mapping with the keys {', '.join(f'`{k}`' for k in keys)}"
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return "`{}` (a mapping; this one has no settings)"
+    return "a mapping of names to their settings"
+
+
+def _keys_of(tp: Any) -> list[str]:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or name for name, f in tp.model_fields.items()]
+    return []
+
+
+# --- bundles -------------------------------------------------------------------------------------
 
 
 def _bundles(
     spec: PlatformSpec, project_dir: Path, missing: MissingBundles
 ) -> tuple[dict[str, Bundle], list[Problem]]:
     bundles, problems = {}, []
+    root = project_dir.resolve()
     for worker, w in spec.workers.items():
-        path = (project_dir / w.bundle).resolve()
-        root = project_dir.resolve()
-        content_file = str(path.relative_to(root) if path.is_relative_to(root) else path)
+        where = f"workers.{worker}.bundle"
+        path = (project_dir / w.bundle).resolve()  # follows symlinks: a link out is outside
+        if not path.is_relative_to(root):
+            written = Path(os.path.normpath(root / w.bundle))
+            how = (
+                f"links to {path}, outside the project directory; copy the bundle into the "
+                "project instead"
+                if written.is_relative_to(root)
+                else "is outside the project directory; place the bundle inside it (e.g. under "
+                "bundles/) and give its path relative to the project"
+            )
+            problems.append(Problem(where, f"'{w.bundle}' {how}"))
+            continue
+        content_file = str(path.relative_to(root))
         if path.is_file():
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            bundles[worker] = Bundle(path, content_file, digest)
+            digest, problem = _hash_bundle(path, w.bundle)
+            if problem:
+                problems.append(Problem(where, problem))
+            else:
+                bundles[worker] = Bundle(path, content_file, digest)
+        elif path.exists():
+            problems.append(Problem(where, f"'{w.bundle}' is not a file; name the built bundle"))
         elif missing == "unknown":
             bundles[worker] = Bundle(path, content_file, None)
         else:
             problems.append(
                 Problem(
-                    f"workers.{worker}.bundle",
+                    where,
                     f"bundle '{w.bundle}' does not exist; build the worker and place its bundle "
                     "there before `pulumi up`",
                 )
             )
     return bundles, problems
+
+
+def _hash_bundle(path: Path, name: str) -> tuple[str | None, str | None]:
+    """(sha256, None) or (None, what is wrong); reads at most MAX_BUNDLE_BYTES + 1 bytes."""
+    with path.open("rb") as f:
+        data = f.read(MAX_BUNDLE_BYTES + 1)
+    mib = 1024 * 1024
+    if len(data) > MAX_BUNDLE_BYTES:
+        return None, (
+            f"'{name}' is larger than {MAX_BUNDLE_BYTES // mib} MiB, Cloudflare's limit for a "
+            "Worker before compression; make the bundle smaller"
+        )
+    if not data:
+        return None, f"'{name}' is empty; build the worker again"
+    if len(data) > MAX_BUNDLE_GZIP_BYTES * 9 // 10:
+        compressed = len(gzip.compress(data, compresslevel=6))
+        if compressed > MAX_BUNDLE_GZIP_BYTES:
+            return None, (
+                f"'{name}' is {compressed / mib:.1f} MiB after gzip, over Cloudflare's "
+                f"{MAX_BUNDLE_GZIP_BYTES // mib} MiB limit for a Worker (Workers Paid; 3 MiB on "
+                "Free); make the bundle smaller"
+            )
+    return hashlib.sha256(data).hexdigest(), None

@@ -8,9 +8,10 @@ checked later by `stacks.topology`, once every field has the right shape.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 # Cloudflare Queues consumer limits, from developers.cloudflare.com/queues/platform/limits and
@@ -25,6 +26,53 @@ MAX_CONCURRENCY = 250
 # A logical name (config key): what the resource is called in config and in Pulumi URNs.
 LOGICAL_NAME = r"^[a-z][a-z0-9-]{0,62}$"
 JS_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+HEX_ID = r"^[0-9a-f]{32}$"
+SECRET_NAME = r"^[A-Z][A-Z0-9_]*$"  # noqa: S105 (the pattern of a secret's name)
+CONFIG_KEY_NAME = r"^[A-Za-z][A-Za-z0-9]*$"
+DOMAIN = r"^[a-z0-9-]+(\.[a-z0-9-]+)+$"
+HOSTED_ZONE_ID = r"^Z[A-Z0-9]{5,31}$"
+SERVER_PREFIX = r"^[a-z][a-z0-9]*$"
+HTTPS_URL = r"^https://"
+
+PATTERN_HINTS = {
+    LOGICAL_NAME: "1 to 63 lowercase letters, digits and hyphens, starting with a letter "
+    "(e.g. mail-state)",
+    HEX_ID: "32 lowercase hexadecimal characters, as the Cloudflare dashboard shows the id",
+    SECRET_NAME: "upper-case letters, digits and underscores, starting with a letter "
+    "(e.g. RESEND_API_KEY)",
+    CONFIG_KEY_NAME: "letters and digits, starting with a letter, as a stack config key "
+    "(e.g. resendApiKey)",
+    DOMAIN: "a lowercase domain name such as mail.example.com",
+    HOSTED_ZONE_ID: "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
+    SERVER_PREFIX: "lowercase letters and digits, starting with a letter (e.g. edge)",
+    HTTPS_URL: "an https:// URL",
+}
+"""What each pattern means, in the words of the error a user reads (never the regex)."""
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if value != value.strip():
+        raise ValueError(f"{value!r} has spaces at its start or end; remove them")
+    return value
+
+
+def _calendar_date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD (e.g. 2025-09-01)")
+    try:
+        date.fromisoformat(value)
+    except ValueError as err:
+        raise ValueError(
+            f"'{value}' is not a real date ({err}); use a day that exists, as YYYY-MM-DD"
+        ) from None
+    return value
+
+
+Name = Annotated[str, AfterValidator(_not_blank)]
+"""A name that must not be empty nor start or end with spaces."""
+CompatibilityDate = Annotated[str, AfterValidator(_calendar_date)]
 
 
 class Strict(BaseModel):
@@ -54,8 +102,8 @@ class QueueSpec(Strict):
 class SecretsStoreSpec(Strict):
     """Exactly one of `id` (an existing store, e.g. the account's default) or `name` (create)."""
 
-    id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
-    name: str | None = None
+    id: Annotated[str, Field(pattern=HEX_ID)] | None = None
+    name: Name | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretsStoreSpec:
@@ -65,7 +113,7 @@ class SecretsStoreSpec(Strict):
 
 
 class SecretSpec(Strict):
-    config_key: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")]
+    config_key: Annotated[str, Field(pattern=CONFIG_KEY_NAME)]
     """Stack config key holding the value, set with `pulumi config set --secret <key>`."""
     scopes: list[Literal["workers", "ai_gateway"]] = ["workers"]
 
@@ -73,7 +121,7 @@ class SecretSpec(Strict):
 class ConsumerSpec(Strict):
     """A worker consuming a queue. Limits per Cloudflare's documented Queues limits."""
 
-    queue: str
+    queue: Name
     batch_size: Annotated[int, Field(ge=1, le=MAX_BATCH_SIZE)] = 10
     max_retries: Annotated[int, Field(ge=0, le=MAX_RETRIES)] = 3
     retry_delay_seconds: Annotated[int, Field(ge=0, le=MAX_RETRY_DELAY_SECONDS)] = 0
@@ -101,16 +149,16 @@ class BindingSpec(Strict):
     text: a plain value; secretText: a stack config key set with `--secret`.
     """
 
-    name: str
-    service: str | None = None
-    entrypoint: str | None = None
-    kv: str | None = None
-    d1: str | None = None
-    queue: str | None = None
-    secret: str | None = None
-    dispatch_namespace: str | None = None
+    name: Name
+    service: Name | None = None
+    entrypoint: Name | None = None
+    kv: Name | None = None
+    d1: Name | None = None
+    queue: Name | None = None
+    secret: Name | None = None
+    dispatch_namespace: Name | None = None
     text: str | None = None
-    secret_text: str | None = None
+    secret_text: Name | None = None
 
     @model_validator(mode="after")
     def _exactly_one_kind(self) -> BindingSpec:
@@ -134,17 +182,17 @@ class BindingSpec(Strict):
 
 class CustomDomainSpec(Strict):
     hostname: str
-    zone_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    zone_id: Annotated[str, Field(pattern=HEX_ID)]
 
 
 class WorkerSpec(Strict):
     """A worker this program owns: its code (a bundle built elsewhere) and all its bindings."""
 
-    bundle: str
-    """Path of the built bundle, relative to the project directory."""
-    main_module: str = "index.js"
-    compatibility_date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-    compatibility_flags: list[str] = []
+    bundle: Name
+    """Path of the built bundle, relative to the project directory (and inside it)."""
+    main_module: Name = "index.js"
+    compatibility_date: CompatibilityDate
+    compatibility_flags: list[Name] = []
     bindings: list[BindingSpec] = []
     consumes: list[ConsumerSpec] = []
     custom_domains: list[CustomDomainSpec] = []
@@ -165,26 +213,26 @@ class DispatchNamespaceSpec(Strict):
 
 class DmarcSpec(Strict):
     policy: Literal["none", "quarantine", "reject"] = "none"
-    rua: str | None = None
+    rua: Name | None = None
     """Aggregate report address, e.g. mailto:dmarc@example.com."""
 
 
 class WebhookSpec(Strict):
-    worker: str
+    worker: Name
     """Logical name of the worker that receives the events (deployed before the webhook, since
     Postmark test-posts to the URL when the webhook is saved)."""
-    url: Annotated[str, Field(pattern=r"^https://")]
-    bearer_config_key: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]*$")]
+    url: Annotated[str, Field(pattern=HTTPS_URL)]
+    bearer_config_key: Annotated[str, Field(pattern=CONFIG_KEY_NAME)]
     """Stack config key (set with --secret) of the bearer the mail worker expects."""
 
 
 class MailSpec(Strict):
     """The sending domain: Postmark server and domain, Route 53 records, verification."""
 
-    sending_domain: Annotated[str, Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]
-    hosted_zone_id: Annotated[str, Field(pattern=r"^Z[A-Z0-9]{5,31}$")]
-    server_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*$")]
-    return_path_subdomain: str = "pm-bounces"
+    sending_domain: Annotated[str, Field(pattern=DOMAIN)]
+    hosted_zone_id: Annotated[str, Field(pattern=HOSTED_ZONE_ID)]
+    server_prefix: Annotated[str, Field(pattern=SERVER_PREFIX)]
+    return_path_subdomain: Name = "pm-bounces"
     dmarc: DmarcSpec = DmarcSpec()
     spf: bool = False
     inbound_mx: bool = False
@@ -196,7 +244,7 @@ class MailSpec(Strict):
     """How long `pulumi up` waits for Postmark to verify the DNS records (the verification
     provider rejects 0)."""
     webhook: WebhookSpec | None = None
-    server_token_secret: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")] | None = None
+    server_token_secret: Annotated[str, Field(pattern=SECRET_NAME)] | None = None
     """Secrets Store secret the stack fills with the Postmark server's API token; workers bind it
     like any other secret (`secret: <this name>`)."""
 
@@ -208,18 +256,18 @@ class PlatformSpec(Strict):
     """The whole platform of one stack."""
 
     environment: Environment
-    account_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    account_id: Annotated[str, Field(pattern=HEX_ID)]
     protect_stateful: bool = True
     """Protect stateful resources. Prod always protects; staging follows this flag."""
     kv_namespaces: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], KvNamespaceSpec] = {}
     d1_databases: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], D1DatabaseSpec] = {}
     queues: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], QueueSpec] = {}
     secrets_store: SecretsStoreSpec | None = None
-    secrets: dict[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")], SecretSpec] = {}
+    secrets: dict[Annotated[str, Field(pattern=SECRET_NAME)], SecretSpec] = {}
     dispatch_namespaces: dict[
         Annotated[str, Field(pattern=LOGICAL_NAME)], DispatchNamespaceSpec
     ] = {}
-    external_workers: list[str] = []
+    external_workers: list[Name] = []
     """Script names of workers owned elsewhere that bindings may target."""
     workers: dict[Annotated[str, Field(pattern=LOGICAL_NAME)], WorkerSpec] = {}
     mail: MailSpec | None = None

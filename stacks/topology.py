@@ -7,8 +7,10 @@ service binding", "Queue does not exist", "Wildcard operators are not allowed in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from pydantic.alias_generators import to_camel
 
@@ -17,14 +19,19 @@ from stacks.errors import Problem
 from stacks.schema import JS_IDENTIFIER, BindingSpec, PlatformSpec
 
 
-def check(spec: PlatformSpec) -> list[Problem]:
+def check(spec: PlatformSpec, *, names: bool = True) -> list[Problem]:
+    """Every cross-reference problem of `spec`.
+
+    names: check names against `spec.environment` (a staging name in prod...). Off while the
+    environment does not match the stack: which of the two is wrong is not known yet, and one
+    problem then stands for all of them."""
     return [
-        *_environment(spec),
+        *(_environment(spec) if names else []),
         *_unique_names(spec),
         *_queues(spec),
-        *_worker_bindings(spec),
+        *_worker_bindings(spec, names=names),
         *_consumers(spec),
-        *_tenant_scripts(spec),
+        *_tenant_scripts(spec, names=names),
         *_custom_domains(spec),
         *_secrets(spec),
         *_mail(spec),
@@ -125,20 +132,21 @@ def _queues(spec: PlatformSpec) -> Iterator[Problem]:
         seen[dlq] = name
 
 
-def _worker_bindings(spec: PlatformSpec) -> Iterator[Problem]:
+def _worker_bindings(spec: PlatformSpec, *, names: bool) -> Iterator[Problem]:
     for worker, wspec in spec.workers.items():
-        yield from _bindings(spec, f"workers.{worker}.bindings", wspec.bindings, tenant=False)
+        path = f"workers.{worker}.bindings"
+        yield from _bindings(spec, path, wspec.bindings, tenant=False, names=names)
 
 
-def _tenant_scripts(spec: PlatformSpec) -> Iterator[Problem]:
+def _tenant_scripts(spec: PlatformSpec, *, names: bool) -> Iterator[Problem]:
     for ns, nsspec in spec.dispatch_namespaces.items():
         for script, sspec in nsspec.tenant_scripts.items():
             path = f"dispatchNamespaces.{ns}.tenantScripts.{script}.bindings"
-            yield from _bindings(spec, path, sspec.bindings, tenant=True)
+            yield from _bindings(spec, path, sspec.bindings, tenant=True, names=names)
 
 
 def _bindings(
-    spec: PlatformSpec, path: str, bindings: list[BindingSpec], *, tenant: bool
+    spec: PlatformSpec, path: str, bindings: list[BindingSpec], *, tenant: bool, names: bool
 ) -> Iterator[Problem]:
     counts = Counter(b.name for b in bindings)
     for i, b in enumerate(bindings):
@@ -151,16 +159,16 @@ def _bindings(
             )
         if counts[b.name] > 1:
             yield Problem(f"{here}.name", f"binding name '{b.name}' is used {counts[b.name]} times")
-        yield from _binding_target(spec, here, b, tenant=tenant)
+        yield from _binding_target(spec, here, b, tenant=tenant, names=names)
 
 
 def _binding_target(
-    spec: PlatformSpec, here: str, b: BindingSpec, *, tenant: bool
+    spec: PlatformSpec, here: str, b: BindingSpec, *, tenant: bool, names: bool
 ) -> Iterator[Problem]:
     kind, target = b.kind, b.target
     key = f"{here}.{to_camel(kind)}"
     if kind == "service":
-        yield from _service_target(spec, key, target, tenant=tenant)
+        yield from _service_target(spec, key, target, tenant=tenant, names=names)
     elif kind == "queue":
         if target not in spec.queues and target not in _dead_letter_queues(spec):
             yield Problem(
@@ -193,7 +201,7 @@ def _binding_target(
 
 
 def _service_target(
-    spec: PlatformSpec, key: str, target: str, *, tenant: bool
+    spec: PlatformSpec, key: str, target: str, *, tenant: bool, names: bool
 ) -> Iterator[Problem]:
     env = spec.environment
     declared = _declared_scripts(spec)
@@ -213,7 +221,7 @@ def _service_target(
                 "service binding target; bind the namespace with `dispatchNamespace` instead",
             )
         return
-    other = naming.foreign_environment(target, env)
+    other = naming.foreign_environment(target, env) if names else None
     if other:
         yield Problem(
             key,
@@ -221,7 +229,7 @@ def _service_target(
             f"use '{naming.for_environment(target, env)}'",
         )
         return
-    if target not in declared and target not in spec.external_workers:
+    if names and target not in declared and target not in spec.external_workers:
         known = sorted(declared) + sorted(spec.external_workers)
         yield Problem(
             key,
@@ -258,15 +266,66 @@ def _consumers(spec: PlatformSpec) -> Iterator[Problem]:
             consumed_by[c.queue] = worker
 
 
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
 def _custom_domains(spec: PlatformSpec) -> Iterator[Problem]:
+    owners: dict[str, str] = {}
     for worker, wspec in spec.workers.items():
         for i, d in enumerate(wspec.custom_domains):
-            if "*" in d.hostname:
+            path = f"workers.{worker}.customDomains[{i}].hostname"
+            problem = hostname_problem(d.hostname)
+            if problem:
+                yield Problem(path, problem)
+            elif d.hostname in owners:
                 yield Problem(
-                    f"workers.{worker}.customDomains[{i}].hostname",
-                    f"'{d.hostname}' has a wildcard (Cloudflare: \"Wildcard operators are not "
-                    'allowed in Custom Domains"); use an exact hostname, or a route for patterns',
+                    path,
+                    f"'{d.hostname}' is already a custom domain of {owners[d.hostname]}; a "
+                    "hostname serves one worker: remove one of them",
                 )
+            owners.setdefault(d.hostname, f"worker '{worker}'")
+
+
+def hostname_problem(hostname: str) -> str | None:
+    """What keeps `hostname` from being a Custom Domain's bare hostname, or None."""
+    if not hostname.strip():
+        return "must not be empty; give a hostname such as 'api.example.com'"
+    suggestion = _bare_host(hostname)
+    instead = f": give '{suggestion}'" if suggestion and suggestion != hostname else ""
+    if any(c.isspace() for c in hostname):
+        return f"'{hostname}' has spaces; a Custom Domain is a bare hostname{instead}"
+    if "://" in hostname:
+        return f"'{hostname}' is a URL; a Custom Domain is a bare hostname{instead}"
+    if "*" in hostname:
+        return (
+            f"'{hostname}' has a wildcard (Cloudflare: \"Wildcard operators are not allowed in "
+            'Custom Domains"); use an exact hostname, or a route for patterns'
+        )
+    if "/" in hostname or "?" in hostname or "#" in hostname:
+        return (
+            f"'{hostname}' has a path; a Custom Domain is a bare hostname (a route serves "
+            f"paths){instead}"
+        )
+    if ":" in hostname or "@" in hostname:
+        return f"'{hostname}' has a port; a Custom Domain is a bare hostname{instead}"
+    if hostname != hostname.lower():
+        return f"'{hostname}' has upper-case letters; write hostnames in lower case{instead}"
+    labels = hostname.split(".")
+    if len(labels) < 2 or len(hostname) > 253 or not all(_LABEL.match(x) for x in labels):
+        return (
+            f"'{hostname}' is not a hostname: two or more dot-separated labels of letters, digits "
+            "and inner hyphens, each 1 to 63 characters, such as 'api.example.com'"
+        )
+    return None
+
+
+def _bare_host(text: str) -> str | None:
+    stripped = "".join(text.split())
+    try:
+        host = urlsplit(stripped if "://" in stripped else f"//{stripped}").hostname
+    except ValueError:
+        return None
+    return host or None
 
 
 def _secrets(spec: PlatformSpec) -> Iterator[Problem]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+
 import pytest
 
 from plan.engine import evaluate
@@ -9,6 +12,18 @@ from plan.manifest import Manifest
 from tests.support.project import REPO
 
 _manifests: dict[str, Manifest] = {}
+
+
+@pytest.fixture(autouse=True)
+def event_loop_per_test() -> Iterator[None]:
+    """Each test starts with an event loop of its own, closed after it: the SDK's mock engine
+    needs a current loop, and one left behind by an earlier test (or taken away by an
+    `asyncio.run`) must not decide whether a later test passes."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture

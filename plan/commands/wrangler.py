@@ -33,7 +33,7 @@ from stacks.loader import ConfigKey, LoadedPlatform, load
 def load_platform(stack: str, project_dir: Path) -> LoadedPlatform:
     """The validated platform config of `stack`, read from `project_dir`/Pulumi.<stack>.yaml
     without running the program: secure values are neither decrypted nor needed, unbuilt bundles
-    are accepted.
+    and secret config keys not set yet are accepted.
 
     Raises StackFileError or ConfigError.
     """
@@ -46,7 +46,13 @@ def load_platform(stack: str, project_dir: Path) -> LoadedPlatform:
         return ConfigKey(present=full in config.values, secret=full in config.secret_keys)
 
     return load(
-        stack, platform, project_dir=project_dir, config_key=config_key, missing_bundles="unknown"
+        stack,
+        platform,
+        project_dir=project_dir,
+        config_key=config_key,
+        missing_bundles="unknown",
+        missing_secrets="unknown",
+        config_keys=config.values,
     )
 
 

@@ -178,14 +178,23 @@ def test_secrets_stay_secret(stack_manifest, stack):
             assert r.inputs["value"] == SECRET and "value" in r.secret_inputs
     webhook = find(manifest, "postmark:Webhook", "mail-webhook")
     assert webhook.inputs["http_headers"] == SECRET
-    # The stand-ins for secure config values never reach any output of the plan.
-    stand_ins = [
-        v
-        for k, v in read_stack_config(REPO, stack).values.items()
-        if k in read_stack_config(REPO, stack).secret_keys
-    ]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_secure_stand_ins_never_reach_the_plan(tmp_path, stack):
+    keys = ("turnstileApiKey", "resendApiKey", "postmarkWebhookBearer")
+    root = write_project(
+        tmp_path,
+        stack,
+        platform_of(stack),
+        extra_config={f"edge-platform:{k}": {"secure": f"v1:{k}-ciphertext"} for k in keys},
+    )
+    manifest = evaluate(REPO, stack, config_dir=root)
+    config = read_stack_config(root, stack)
+    stand_ins = [v for k, v in config.values.items() if k in config.secret_keys]
     rendered = json.dumps(manifest.to_json()) + render_show(manifest)
-    assert stand_ins and not any(s in rendered for s in stand_ins)
+    assert len(stand_ins) == len(keys)
+    assert not any(s in rendered for s in stand_ins)
 
 
 @pytest.mark.parametrize("stack", STACKS)
