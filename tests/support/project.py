@@ -6,6 +6,7 @@ The program code always comes from this repository; only config and bundles come
 from __future__ import annotations
 
 import copy
+import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -45,18 +46,43 @@ def write_project(
     (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     if bundles:
         for name, worker in (platform.get("workers") or {}).items():
-            path = root / worker["bundle"]
+            content = f"export default {{ fetch() {{ return new Response('{name}') }} }}\n"
+            if isinstance(worker.get("bundle"), dict):
+                bundle = worker["bundle"]
+                path = root / (
+                    bundle.get("path") or f"bundles/{bundle['release']}/{bundle['asset']}"
+                )
+                bundle["sha256"] = hashlib.sha256(content.encode()).hexdigest()
+            else:
+                path = root / worker["bundle"]
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"export default {{ fetch() {{ return new Response('{name}') }} }}\n")
+            path.write_text(content)
+    (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     return root
+
+
+def bundle_file(worker: dict[str, Any]) -> str:
+    """Where a worker's pinned bundle is, relative to the project."""
+    bundle = worker["bundle"]
+    if isinstance(bundle, str):
+        return bundle
+    return bundle.get("path") or f"bundles/{bundle['release']}/{bundle['asset']}"
+
+
+def bundle_file(bundle: str | dict[str, Any]) -> str:
+    """The file of a worker's `bundle:`, a path or a pinned mapping, relative to the project."""
+    if isinstance(bundle, str):
+        return bundle
+    return bundle.get("path") or f"bundles/{bundle['release']}/{bundle['asset']}"
 
 
 def copy_bundles(root: Path, platform: dict[str, Any]) -> None:
     """Copy the repository's bundles of `platform`'s workers into `root`, at the same paths."""
     for worker in (platform.get("workers") or {}).values():
-        target = root / worker["bundle"]
+        file = bundle_file(worker["bundle"])
+        target = root / file
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO / worker["bundle"], target)
+        shutil.copyfile(REPO / file, target)
 
 
 def evaluate_project(root: Path, stack: str, **kwargs: Any) -> Manifest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import httpx
 import pytest
 
 from plan.twin.config import TWIN_DIR
-from tests.support.project import REPO, copy_bundles, platform_of, write_project
+from tests.support.project import REPO, bundle_file, copy_bundles, platform_of, write_project
 
 TAG = "EDGE_TWIN_TEST_TAG"
 READY_LINE = "Ctrl-C stops the twin."
@@ -174,6 +175,16 @@ def scratch_project(
     if edit is not None:
         edit(platform)
     return write_project(root, stack, platform, bundles=False)
+
+
+def set_bundle(project: Path, worker: dict[str, Any], source: str, file: str | None = None):
+    """Make `source` the bundle of `worker` (a stack file's worker) in `project`, at `file` (by
+    default where its bundle is), pinned by its SHA-256 when the stack pins bundles."""
+    file = file or bundle_file(worker["bundle"])
+    write_bundle(project / file, source)
+    pinned = isinstance(platform_of("staging")["workers"]["auth"]["bundle"], dict)
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    worker["bundle"] = {"path": file, "sha256": digest} if pinned else file
 
 
 def write_bundle(path: Path, source: str) -> str:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from plan.twin.config import TWIN_DIR
-from tests.twin.harness import run_plan, scratch_project, tagged_processes, write_bundle
+from tests.twin.harness import run_plan, scratch_project, set_bundle, tagged_processes
 
 
 def one_error(result) -> str:
@@ -23,9 +23,10 @@ def one_error(result) -> str:
 
 def test_missing_bundle(tmp_path):
     def lose_auth(platform):
-        platform["workers"]["auth"]["bundle"] = "bundles/auth.js"
+        set_bundle(tmp_path / "project", platform["workers"]["auth"], "", file="bundles/auth.js")
 
     project = scratch_project(tmp_path / "project", lose_auth)
+    (project / "bundles" / "auth.js").unlink()  # pinned, but not built
     for command in (["dev", "staging"], ["check", "staging", "--runtime"]):
         line = one_error(run_plan("--config-dir", str(project), *command))
         assert line.startswith("error: edge-platform:platform.workers.auth.bundle: bundle ")
@@ -34,9 +35,7 @@ def test_missing_bundle(tmp_path):
 
 def test_broken_bundle(twin_installed, tmp_path):
     def break_auth(platform):
-        write_bundle(
-            tmp_path / "project" / platform["workers"]["auth"]["bundle"], "export default {\n"
-        )
+        set_bundle(tmp_path / "project", platform["workers"]["auth"], "export default {\n")
 
     project = scratch_project(tmp_path / "project", break_auth)
     line = one_error(run_plan("--config-dir", str(project), "dev", "staging", "--port", "0"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.twin.harness import run_plan, scratch_project, tagged_processes, write_bundle
+from tests.twin.harness import run_plan, scratch_project, set_bundle, tagged_processes
 
 KEY = "edge-platform:platform.workers"
 MAILER = """
@@ -25,12 +25,10 @@ def broken_project(tmp_path):
     def edit(platform):
         workers = platform["workers"]
         workers["auth"]["bindings"][0]["entrypoint"] = "Mailr"  # the export is `Mailer`
-        write_bundle(tmp_path / "project" / workers["auth"]["bundle"], "export default {};\n")
-        write_bundle(tmp_path / "project" / workers["bookmarks-mail-worker"]["bundle"], MAILER)
-        write_bundle(
-            tmp_path / "project" / workers["dispatcher"]["bundle"],
-            "export default { fetch(request) {\n",
-        )
+        project = tmp_path / "project"
+        set_bundle(project, workers["auth"], "export default {};\n")
+        set_bundle(project, workers["bookmarks-mail-worker"], MAILER)
+        set_bundle(project, workers["dispatcher"], "export default { fetch(request) {\n")
 
     return scratch_project(tmp_path / "project", edit)
 

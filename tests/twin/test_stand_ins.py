@@ -11,6 +11,7 @@ from tests.twin.harness import (
     get_json,
     require_twin,
     scratch_project,
+    set_bundle,
     tagged_processes,
     wait_until,
     write_bundle,
@@ -38,12 +39,11 @@ def twin(tmp_path_factory):
 
     def edit(platform):
         platform["dispatchNamespaces"]["tenants"]["tenantScripts"] = {"acme": {}}
-        write_bundle(project / "leaky.js", LEAKY)
-        platform["workers"]["leaky"] = {
-            "bundle": "leaky.js",
+        platform["workers"]["leaky"] = leaky = {
             "compatibilityDate": "2025-09-01",
             "bindings": [{"name": "TOKEN", "secret": "TURNSTILE_API_KEY"}],
         }
+        set_bundle(project, leaky, LEAKY, file="leaky.js")
 
     scratch_project(project, edit)
     stub = write_bundle(root / "custom-stub.js", CUSTOM_STUB)
