@@ -69,17 +69,10 @@ def bundle_file(worker: dict[str, Any]) -> str:
     return bundle.get("path") or f"bundles/{bundle['release']}/{bundle['asset']}"
 
 
-def bundle_file(bundle: str | dict[str, Any]) -> str:
-    """The file of a worker's `bundle:`, a path or a pinned mapping, relative to the project."""
-    if isinstance(bundle, str):
-        return bundle
-    return bundle.get("path") or f"bundles/{bundle['release']}/{bundle['asset']}"
-
-
 def copy_bundles(root: Path, platform: dict[str, Any]) -> None:
     """Copy the repository's bundles of `platform`'s workers into `root`, at the same paths."""
     for worker in (platform.get("workers") or {}).values():
-        file = bundle_file(worker["bundle"])
+        file = bundle_file(worker)
         target = root / file
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REPO / file, target)

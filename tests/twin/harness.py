@@ -180,7 +180,7 @@ def scratch_project(
 def set_bundle(project: Path, worker: dict[str, Any], source: str, file: str | None = None):
     """Make `source` the bundle of `worker` (a stack file's worker) in `project`, at `file` (by
     default where its bundle is), pinned by its SHA-256 when the stack pins bundles."""
-    file = file or bundle_file(worker["bundle"])
+    file = file or bundle_file(worker)
     write_bundle(project / file, source)
     pinned = isinstance(platform_of("staging")["workers"]["auth"]["bundle"], dict)
     digest = hashlib.sha256(source.encode()).hexdigest()
