@@ -252,6 +252,13 @@ def test_messages_show_shapes_never_class_names(tmp_path):
 # --- worker bundles ------------------------------------------------------------------------------
 
 
+def point_bundle(p: dict, worker: str, path: str) -> None:
+    """Point the worker's bundle at `path`, in whichever form the stack file writes bundles."""
+    current = p["workers"][worker]["bundle"]
+    pinned = isinstance(current, dict)
+    p["workers"][worker]["bundle"] = {**current, "path": path} if pinned else path
+
+
 def _bundle_up(tmp_path: Path, root: Path) -> str:
     (tmp_path / "outside.js").write_text("export default {}\n")
     return "../outside.js"
@@ -275,7 +282,8 @@ def _bundle_symlink_out(tmp_path: Path, root: Path) -> str:
 @pytest.mark.parametrize("place", [_bundle_up, _bundle_absolute, _bundle_symlink_out])
 def test_a_bundle_stays_inside_the_project(tmp_path, place):
     p = platform_of(STACK)
-    p["workers"]["auth"]["bundle"] = bundle = place(tmp_path, tmp_path / "project")
+    bundle = place(tmp_path, tmp_path / "project")
+    point_bundle(p, "auth", bundle)
     root = project(tmp_path, p, bundles=False)
 
     refused(root, f"edge-platform:platform.workers.auth.bundle: '{bundle}' ", "outside the project")
@@ -283,7 +291,7 @@ def test_a_bundle_stays_inside_the_project(tmp_path, place):
 
 def with_auth_bundle(tmp_path: Path, content: bytes) -> Path:
     p = platform_of(STACK)
-    p["workers"]["auth"]["bundle"] = "bundles/auth.js"
+    point_bundle(p, "auth", "bundles/auth.js")
     root = project(tmp_path, p)
     (root / "bundles" / "auth.js").write_bytes(content)
     return root
