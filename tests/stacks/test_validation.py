@@ -12,7 +12,7 @@ from plan.engine import install_mocks
 from plan.stackfile import read_stack_config
 from stacks.errors import ConfigError
 from stacks.loader import ConfigKey, load
-from tests.support.project import platform_of, write_project
+from tests.support.project import bundle_file, platform_of, write_project
 
 SET_AS_SECRET = ConfigKey(present=True, secret=True)
 
@@ -223,7 +223,7 @@ def test_consumer_settings_out_of_cloudflare_limits(key, value):
 def test_missing_bundle_is_an_error_for_up(tmp_path):
     p = platform_of("staging")
     msg = only(problems(p, tmp=tmp_path, missing_bundles="error"), "workers.auth.bundle")
-    assert "does not exist" in msg and p["workers"]["auth"]["bundle"] in msg
+    assert "does not exist" in msg and bundle_file(p["workers"]["auth"]) in msg
 
 
 def test_prod_always_protects():
