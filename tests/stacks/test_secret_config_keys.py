@@ -7,8 +7,10 @@ note per key; `pulumi up` refuses before anything registers. Set in plain text: 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+import yaml
 
 from plan.diff.classify import diff_manifests
 from plan.manifest import SECRET
@@ -34,14 +36,32 @@ def project(tmp_path):
     return write_project(tmp_path / "project", STACK, platform_of(STACK))
 
 
-def test_no_committed_stack_file_holds_a_secure_value():
+CIPHERTEXT = re.compile(r"^(v1:[A-Za-z0-9+/]+=*:[A-Za-z0-9+/]+=*|[A-Za-z0-9+/]{32,}=*)$")
+"""A passphrase provider's `v1:<nonce>:<sealed>`, or a cloud KMS provider's base64 blob."""
+
+
+def test_no_committed_stack_file_holds_a_placeholder_secret():
     # A `secure:` value is ciphertext of one stack's secrets provider (its passphrase salt or
-    # KMS key): a placeholder can never decrypt, and the CLI decrypts all config before the
-    # program runs, so the first real `pulumi preview` would fail on it.
+    # KMS key, recorded in the same file): a placeholder can never decrypt, and the CLI decrypts
+    # all config before the program runs, so the first real `pulumi preview` would fail on it.
+    # Real ciphertext, written by `pulumi config set --secret`, is welcome.
     files = sorted(REPO.glob("Pulumi.*.yaml"))
     assert {p.name for p in files} >= {"Pulumi.staging.yaml", "Pulumi.prod.yaml"}
-    holding = [p.name for p in files if "secure:" in p.read_text()]
-    assert holding == [], f"{holding}: set secrets with `pulumi config set --secret`, not by hand"
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        secure = {
+            key: value["secure"]
+            for key, value in (data.get("config") or {}).items()
+            if isinstance(value, dict) and "secure" in value
+        }
+        if not secure:
+            continue
+        assert "encryptionsalt" in data or "secretsprovider" in data, (
+            f"{path.name}: secure values but no secrets provider: set them with "
+            "`pulumi config set --secret`, not by hand"
+        )
+        bad = sorted(k for k, v in secure.items() if not CIPHERTEXT.match(str(v)))
+        assert bad == [], f"{path.name}: {bad} hold placeholders, not ciphertext"
 
 
 def test_the_platforms_name_the_secret_keys():
