@@ -65,11 +65,17 @@ def ensure_bundles(project_dir: Path, stack: str) -> list[str]:
     workers = raw["config"]["edge-platform:platform"].get("workers") or {}
     written = []
     for worker in workers.values():
-        path = project_dir / worker["bundle"]
+        bundle = worker["bundle"]
+        # `bundle:` is a path, or a pin `{path, sha256}` (a pinned release asset is fetched by
+        # its pin, never stubbed: a stub could not match it).
+        relative = bundle if isinstance(bundle, str) else bundle.get("path")
+        if relative is None or (isinstance(bundle, dict) and bundle.get("sha256")):
+            continue
+        path = project_dir / relative
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(STUB_BUNDLE)
-            written.append(worker["bundle"])
+            written.append(relative)
     return written
 
 
