@@ -265,8 +265,8 @@ def evaluate(
     """Run the program of `project_dir` for `stack` under mocks and return its manifest.
 
     config_dir: where Pulumi.yaml / Pulumi.<stack>.yaml are (default: project_dir).
-    bundle_dir: where the worker bundles are (default: config_dir). `plan diff` points the base
-    tree at the working tree's bundles: they are build artifacts, not part of a commit.
+    bundle_dir: where the worker bundles are (default: config_dir). Each side of `plan diff`
+    reads its own tree: a bundle is pinned by hash in the commit.
     Raises stacks.errors.ConfigError for an invalid config (nothing is registered then).
     """
     # The SDK keeps settings, config and the root stack in context variables: an empty context

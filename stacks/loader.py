@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from stacks import topology
 from stacks.errors import CONFIG_KEY, ConfigError, Problem
-from stacks.schema import PATTERN_HINTS, PlatformSpec
+from stacks.schema import PATTERN_HINTS, BundleSpec, PlatformSpec
 from stacks.stack_file import describe
 
 MissingBundles = Literal["error", "unknown"]
@@ -44,8 +44,12 @@ class Bundle:
     """The path handed to the provider: relative to the project directory (the provider runs
     there), so that state does not change with the checkout's location (a laptop vs a CI
     runner). Bundles outside the project directory are refused."""
-    sha256: str | None
-    """None when the bundle is not built and the caller accepts an unknown hash (plan only)."""
+    sha256: str
+    """The pinned SHA-256 (`workers.<name>.bundle.sha256`); the bytes on disk, when present,
+    were checked against it."""
+    present: bool = True
+    """False when the bundle is not fetched or built yet and the caller accepts that (plan and
+    preview only): the pin is still known, the bytes are not."""
 
 
 @dataclass(frozen=True)
@@ -328,13 +332,19 @@ def _keys_of(tp: Any) -> list[str]:
 def _bundles(
     spec: PlatformSpec, project_dir: Path, missing: MissingBundles
 ) -> tuple[dict[str, Bundle], list[Problem]]:
+    """Each worker's pinned bundle, checked against the bytes on disk.
+
+    The hash handed to the provider is always the pin (so a plan shows it even before the
+    bundle is fetched); bytes that do not match the pin are refused wherever they are read."""
     bundles, problems = {}, []
     root = project_dir.resolve()
     for worker, w in spec.workers.items():
         where = f"workers.{worker}.bundle"
-        path = (project_dir / w.bundle).resolve()  # follows symlinks: a link out is outside
+        pin = w.bundle
+        name = pin.file
+        path = (project_dir / name).resolve()  # follows symlinks: a link out is outside
         if not path.is_relative_to(root):
-            written = Path(os.path.normpath(root / w.bundle))
+            written = Path(os.path.normpath(root / name))
             how = (
                 f"links to {path}, outside the project directory; copy the bundle into the "
                 "project instead"
@@ -342,28 +352,54 @@ def _bundles(
                 else "is outside the project directory; place the bundle inside it (e.g. under "
                 "bundles/) and give its path relative to the project"
             )
-            problems.append(Problem(where, f"'{w.bundle}' {how}"))
+            problems.append(Problem(where, f"'{name}' {how}"))
             continue
         content_file = str(path.relative_to(root))
         if path.is_file():
-            digest, problem = _hash_bundle(path, w.bundle)
+            digest, problem = _hash_bundle(path, name)
             if problem:
                 problems.append(Problem(where, problem))
+            elif digest != pin.sha256:
+                problems.append(Problem(f"{where}.sha256", _pin_mismatch(pin, digest)))
             else:
-                bundles[worker] = Bundle(path, content_file, digest)
+                bundles[worker] = Bundle(path, content_file, pin.sha256)
         elif path.exists():
-            problems.append(Problem(where, f"'{w.bundle}' is not a file; name the built bundle"))
+            problems.append(Problem(where, f"'{name}' is not a file; name the built bundle"))
         elif missing == "unknown":
-            bundles[worker] = Bundle(path, content_file, None)
+            bundles[worker] = Bundle(path, content_file, pin.sha256, present=False)
         else:
-            problems.append(
-                Problem(
-                    where,
-                    f"bundle '{w.bundle}' does not exist; build the worker and place its bundle "
-                    "there before `pulumi up`",
-                )
-            )
+            problems.append(Problem(where, _missing_bundle(pin)))
     return bundles, problems
+
+
+def short_hash(digest: str) -> str:
+    """A SHA-256 as the tools print it: its first 12 hex digits."""
+    return f"{digest[:12]}…"
+
+
+def _pin_mismatch(pin: BundleSpec, digest: str) -> str:
+    fix = (
+        f"fetch {pin.source} again (its bytes changed, or the tag was moved)"
+        if pin.release is not None
+        else "if the new bytes are intended, pin them (`sha256sum " + pin.file + "`); if not, "
+        "restore the file"
+    )
+    return (
+        f"pins {short_hash(pin.sha256)} but '{pin.file}' on disk is {short_hash(digest)}; "
+        f"nothing deploys bytes other than the pin: {fix}"
+    )
+
+
+def _missing_bundle(pin: BundleSpec) -> str:
+    if pin.release is not None:
+        return (
+            f"bundle '{pin.file}' does not exist; fetch asset '{pin.asset}' of release "
+            f"{pin.release} there (`.github/scripts/bundles.sh fetch`) before `pulumi up`"
+        )
+    return (
+        f"bundle '{pin.file}' does not exist; build the worker and place its bundle there "
+        "before `pulumi up`"
+    )
 
 
 def _hash_bundle(path: Path, name: str) -> tuple[str | None, str | None]:

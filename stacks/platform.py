@@ -11,7 +11,7 @@ from components.safety import DataSafety
 from stacks import naming
 from stacks.loader import LoadedPlatform
 from stacks.mail import MailDelivery, build_mail
-from stacks.schema import BindingSpec, PlatformSpec
+from stacks.schema import BindingSpec, BundleSpec, PlatformSpec
 from stacks.secret_config import SecretConfig
 
 
@@ -51,7 +51,10 @@ class Platform:
                 for k, v in self.queues.items()
             },
             "dispatchNamespaces": {k: {"name": v.namespace_name} for k, v in self.dispatch.items()},
-            "workers": {k: {"scriptName": v.script_name} for k, v in self.workers.items()},
+            "workers": {
+                k: {"scriptName": v.script_name, "bundle": _pin(self.spec.workers[k].bundle)}
+                for k, v in self.workers.items()
+            },
         }
         if self.secrets is not None:
             out["secretsStore"] = {"id": self.secrets.store_id}
@@ -148,7 +151,7 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
                 account_id=account,
                 script_name=naming.physical(key, env),
                 bundle_path=bundle.content_file,
-                bundle_sha256=bundle.sha256 if bundle.sha256 else _unknown(),
+                bundle_sha256=bundle.sha256,
                 compatibility_date=w.compatibility_date,
                 main_module=w.main_module,
                 compatibility_flags=list(w.compatibility_flags),
@@ -243,12 +246,6 @@ def _build_order(spec: PlatformSpec) -> list[str]:
     return list(order)
 
 
-def _unknown() -> pulumi.Output[str]:
-    """A value known only after apply: what a missing bundle's hash is in an offline plan."""
-    import asyncio
-
-    from pulumi.output import Output, _OutputData
-
-    data: asyncio.Future = asyncio.get_event_loop().create_future()
-    data.set_result(_OutputData(resources=set(), value=None, is_known=False, is_secret=False))
-    return Output._from_data(data)
+def _pin(bundle: BundleSpec) -> dict[str, str]:
+    """A worker's bundle pin as the stack exports it: what `plan diff` reads a code change from."""
+    return bundle.model_dump(by_alias=True, exclude_none=True)

@@ -24,10 +24,10 @@ def run(
 ) -> platform.Platform:
     """Read and validate the stack config, then build and export the platform.
 
-    missing_bundles: "error" fails on a worker bundle that is not built; "unknown" plans it with
-    an unknown hash. missing_secrets: "error" fails on a secret config key that is not set;
-    "unknown" plans its value as an unknown secret, with a warning. By default a preview plans
-    both as unknown and an update fails.
+    missing_bundles: "error" fails on a worker bundle that is not built or fetched; "unknown"
+    plans it with its pinned hash. missing_secrets: "error" fails on a secret config key that is
+    not set; "unknown" plans its value as an unknown secret, with a warning. By default a preview
+    plans both so and an update fails.
     project_dir: where bundle paths are relative to.
     """
     config = pulumi.Config(CONFIG_NAMESPACE)
@@ -53,9 +53,10 @@ def run(
         config_keys=_config_keys(),
     )
     for worker, bundle in loaded.bundles.items():
-        if bundle.sha256 is None:
+        if not bundle.present:
             pulumi.warn(
-                f"worker '{worker}': bundle {bundle.content_file} is not built; hash unknown"
+                f"worker '{worker}': bundle {bundle.content_file} is not fetched or built; "
+                f"planned with its pinned hash {loader.short_hash(bundle.sha256)}"
             )
     for key in loaded.unset_secrets:
         pulumi.warn(loaded.unset_secret_note(key))

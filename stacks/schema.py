@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 # Cloudflare Queues consumer limits, from developers.cloudflare.com/queues/platform/limits and
@@ -33,6 +33,7 @@ DOMAIN = r"^[a-z0-9-]+(\.[a-z0-9-]+)+$"
 HOSTED_ZONE_ID = r"^Z[A-Z0-9]{5,31}$"
 SERVER_PREFIX = r"^[a-z][a-z0-9]*$"
 HTTPS_URL = r"^https://"
+SHA256_HEX = r"^[0-9a-f]{64}$"
 
 PATTERN_HINTS = {
     LOGICAL_NAME: "1 to 63 lowercase letters, digits and hyphens, starting with a letter "
@@ -46,6 +47,7 @@ PATTERN_HINTS = {
     HOSTED_ZONE_ID: "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ",
     SERVER_PREFIX: "lowercase letters and digits, starting with a letter (e.g. edge)",
     HTTPS_URL: "an https:// URL",
+    SHA256_HEX: "64 lowercase hexadecimal characters, as `sha256sum` prints them",
 }
 """What each pattern means, in the words of the error a user reads (never the regex)."""
 
@@ -185,11 +187,78 @@ class CustomDomainSpec(Strict):
     zone_id: Annotated[str, Field(pattern=HEX_ID)]
 
 
+RELEASE_DIR = "bundles"
+"""Where a release asset is placed: `bundles/<release>/<asset>` (deploy.yml fetches it there)."""
+
+
+class BundleSpec(Strict):
+    """A worker's code, pinned: where its bytes come from and their SHA-256.
+
+    Exactly one source: `path` (a file in the repository, relative to the project directory) or
+    `release` + `asset` (an asset of a tagged release of the worker's repository, fetched by
+    its tag into `bundles/<release>/<asset>`). The commit is the deployment: nothing deploys
+    bytes whose hash is not the pin.
+    """
+
+    path: Name | None = None
+    release: Name | None = None
+    asset: Name | None = None
+    sha256: Annotated[str, Field(pattern=SHA256_HEX)]
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BundleSpec:
+        if self.path is not None and (self.release is not None or self.asset is not None):
+            raise ValueError(
+                "set either `path` (a file in the repository) or `release` and `asset` "
+                "(a release asset), not both"
+            )
+        if self.path is None and (self.release is None or self.asset is None):
+            missing = (
+                "`release` and `asset`"
+                if self.release is None and self.asset is None
+                else ("`asset`" if self.asset is None else "`release`")
+            )
+            raise ValueError(
+                f"needs `path` (a file in the repository) or `release` and `asset`; "
+                f"{missing} missing"
+            )
+        if self.asset is not None and ("/" in self.asset or self.asset in (".", "..")):
+            raise ValueError(f"asset '{self.asset}' must be a file name, without '/'")
+        return self
+
+    @property
+    def file(self) -> str:
+        """Where the bytes are, relative to the project directory."""
+        if self.path is not None:
+            return self.path
+        return f"{RELEASE_DIR}/{self.release}/{self.asset}"
+
+    @property
+    def source(self) -> str:
+        """The pin's source in a reader's words: `path examples/auth.js`, `release v1.4.2`."""
+        if self.path is not None:
+            return f"path {self.path}"
+        return f"release {self.release} ({self.asset})"
+
+    def __str__(self) -> str:
+        return self.file
+
+
+def _pinned_bundle(value: object) -> object:
+    if isinstance(value, str):
+        raise ValueError(
+            f"an unpinned bundle ('{value}') is refused: pin its bytes, e.g. "
+            f"`bundle: {{path: {value}, sha256: <sha256sum of the file>}}`, or a release "
+            "asset: `bundle: {release: v1.4.2, asset: auth.js, sha256: <its sha256>}`"
+        )
+    return value
+
+
 class WorkerSpec(Strict):
     """A worker this program owns: its code (a bundle built elsewhere) and all its bindings."""
 
-    bundle: Name
-    """Path of the built bundle, relative to the project directory (and inside it)."""
+    bundle: Annotated[BundleSpec, BeforeValidator(_pinned_bundle)]
+    """The pinned bundle: its source and SHA-256."""
     main_module: Name = "index.js"
     compatibility_date: CompatibilityDate
     compatibility_flags: list[Name] = []

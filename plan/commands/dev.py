@@ -120,7 +120,7 @@ def load_built(stack: str, command: str) -> LoadedPlatform:
             f"place its bundle there, or point `bundle:` at it (`plan {command}` runs it)",
         )
         for key, bundle in loaded.bundles.items()
-        if bundle.sha256 is None
+        if not bundle.present
     ]
     if missing:
         fail_config("\n".join(f"error: {p}" for p in missing))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from plan.diff.code import CodeChange
 from plan.manifest import Manifest
 
 Op = Literal["add", "remove", "update", "replace", "move"]
@@ -134,6 +135,8 @@ class StackDiff:
     head: Manifest | None
     changes: list[ResourceChange] = field(default_factory=list)
     outputs: list[PropertyChange] = field(default_factory=list)
+    code: list[CodeChange] = field(default_factory=list)
+    """Workers whose bundle pin changed: the hash and where the bytes come from."""
     violations: list[Violation] = field(default_factory=list)
     errors: list[SideError] = field(default_factory=list)
     base_missing: bool = False

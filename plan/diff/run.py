@@ -9,6 +9,7 @@ from pathlib import Path
 from plan import worktree
 from plan.diff import policy
 from plan.diff.classify import diff_manifests
+from plan.diff.code import code_changes
 from plan.diff.model import DiffReport, SideError, StackDiff
 from plan.diff.sides import SideResult, evaluate_side
 from plan.stackfile import available_stacks
@@ -36,7 +37,9 @@ def run_diff(
     head_seconds = time.perf_counter() - head_started
     with worktree.checkout(repo, commit) as tree:
         base_started = time.perf_counter()
-        base = {s: evaluate_side(tree / in_repo, s, "base", bundle_dir=project_dir) for s in names}
+        # The base's own tree: bundle pins are part of the commit (a path pin's bytes are
+        # committed with it; a release pin's hash is the pin itself).
+        base = {s: evaluate_side(tree / in_repo, s, "base") for s in names}
         base_seconds = time.perf_counter() - base_started
 
     report = DiffReport(
@@ -80,4 +83,5 @@ def stack_diff(stack: str, base: SideResult, head: SideResult) -> StackDiff:
     )
     if not errors:
         diff.changes, diff.outputs = diff_manifests(base.manifest, head.manifest)
+        diff.code = code_changes(base.manifest, head.manifest)
     return diff

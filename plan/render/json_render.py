@@ -37,6 +37,8 @@ Schema (version 1)::
                                  | "parent", "old": any, "new": any}]
         }],
         "outputs": [PROPERTY],                       # stack output changes
+        "code": [{"worker": str, "old": PIN | null, "new": PIN | null, "text": str}],
+                                                     # PIN: {"sha256", "path" | "release"+"asset"}
         "violations": [{"rule": str, "urn": str, "message": str}],
         "policy_checked": bool                       # the rules ran on its working tree
       }],
@@ -128,6 +130,9 @@ def _stack(stack: StackDiff) -> dict[str, Any]:
         "summary": stack.counts(),
         "resources": [_resource(c) for c in stack.changes],
         "outputs": [_property(p) for p in stack.outputs],
+        "code": [
+            {"worker": c.worker, "old": c.old, "new": c.new, "text": c.text()} for c in stack.code
+        ],
         "violations": [asdict(v) for v in stack.violations],
         "policy_checked": stack.policy_checked,
     }

@@ -66,6 +66,9 @@ def _stack(stack: StackDiff) -> list[str]:
     ]
     lines += [_row(c) for c in stack.changes]
     lines.append("")
+    lines += [f"- {_code(c.worker)} {_code(c.text())}" for c in stack.code]
+    if stack.code:
+        lines.append("")
     for change in stack.changes:
         lines += _details(change)
     if stack.outputs:

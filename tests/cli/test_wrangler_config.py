@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from plan.cli import app
-from tests.support.project import evaluate_project, platform_of, write_project
+from tests.support.project import bundle_file, evaluate_project, platform_of, write_project
 
 STACK = "staging"
 SESSION_KEY_CIPHERTEXT = "v1:session-key-ciphertext-do-not-print"
@@ -237,7 +237,7 @@ def test_out_file_points_main_at_the_bundle_relative_to_itself(project, tmp_path
     assert result.exit_code == 0, result.output
 
     config = parse_jsonc(out.read_text())
-    bundle = project / platform()["workers"]["auth"]["bundle"]
+    bundle = project / bundle_file(platform()["workers"]["auth"])
     assert (out.parent / config["main"]).resolve() == bundle.resolve()
     assert config["no_bundle"] is True  # the bundle is already built: run it as deployed
     assert result.stdout == ""

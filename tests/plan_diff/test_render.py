@@ -179,8 +179,8 @@ def test_json_schema_is_stable():
     assert data["summary"]["replace"] == 1 and data["summary"]["add"] == 1
     (stack,) = data["stacks"]
     assert set(stack) == {
-        "stack", "base", "working_tree", "errors", "summary", "resources", "outputs", "violations",
-        "policy_checked",
+        "stack", "base", "working_tree", "errors", "summary", "resources", "outputs", "code",
+        "violations", "policy_checked",
     }  # fmt: skip
     assert set(stack["resources"][0]) == {
         "op", "urn", "old_urn", "type", "name", "custom", "stateful", "dangerous",
