@@ -18,12 +18,12 @@ from tests.support.project import bundle_file, evaluate_project, platform_of, wr
 
 STACK = "staging"
 SESSION_KEY_CIPHERTEXT = "v1:session-key-ciphertext-do-not-print"
-STORE_ID = "5c1f0e9d8b7a46f3a2e1d0c9b8a7f6e5"  # declared in Pulumi.staging.yaml
+STORE_ID = "e3b1c9a7d5f24e68b0a2c4d6e8f0a1b3"  # declared in Pulumi.staging.yaml
 
 # What `pulumi stack output --json -s staging` would print once the stack is up.
 OUTPUTS: dict[str, Any] = {
     "environment": "staging",
-    "accountId": "0b7e3c2f1a4d4e6f8a9b0c1d2e3f4a5b",
+    "accountId": "7d2a9c41e5b84f06a3c1b2d9e8f7a6c5",
     "kvNamespaces": {
         "mail-state": {"id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "title": "mail-state-staging"}
     },

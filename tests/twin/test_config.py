@@ -114,7 +114,7 @@ def test_a_secret_bound_twice_is_one_secret(tmp_path):
     seeded = [s for s in twin.secret_seeds if s["value"] == "value-of-TURNSTILE_API_KEY"]
     assert len(seeded) == 1
     assert worker(twin, "auth-staging")["secretsStoreSecrets"]["TURNSTILE"] == {
-        "store_id": "5c1f0e9d8b7a46f3a2e1d0c9b8a7f6e5",
+        "store_id": "e3b1c9a7d5f24e68b0a2c4d6e8f0a1b3",
         "secret_name": "TURNSTILE_API_KEY_STAGING",
     }
 
