@@ -143,8 +143,9 @@ class DevTwin:
         return code
 
 
-def wait_until(probe: Callable[[], Any], *, timeout: float = 30, what: str = "condition") -> Any:
-    """Poll `probe` until it returns something truthy; that value."""
+def wait_until(probe: Callable[[], Any], *, timeout: float = 90, what: str = "condition") -> Any:
+    """Poll `probe` until it returns something truthy; that value. The bound is generous: on a
+    loaded 2-core CI machine workerd batches and retries run late, not wrong."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
