@@ -10,6 +10,7 @@ tools/localcloud). Nothing here reaches a real cloud.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import subprocess
@@ -151,6 +152,53 @@ def test_mail_service_repoint_is_one_update_and_its_revert_restores_the_state(de
     assert rollback.summary.resource_changes.get("update") == 1
     assert state_differences(before, comparable_state(deployed)) == []
     print(f"{deployed.stack_name}: git revert to a converged up took {seconds:.1f} s")
+
+
+AUTH_BUNDLE = "examples/workers/auth.js"
+
+
+def test_a_bundle_not_matching_its_pin_is_refused_before_anything_registers(deployed: Deployed):
+    bundle = deployed.project / AUTH_BUNDLE
+    original = bundle.read_bytes()
+    before = comparable_state(deployed)
+    bundle.write_bytes(original + b"// edited, not re-pinned\n")
+    try:
+        with pytest.raises(auto.CommandError) as failed:
+            deployed.run("up")
+    finally:
+        bundle.write_bytes(original)
+    assert "workers.auth.bundle.sha256: pins " in str(failed.value)
+    assert state_differences(before, comparable_state(deployed)) == []
+
+
+def test_a_code_change_is_one_update_and_its_revert_uploads_the_pinned_bytes_again(
+    deployed: Deployed,
+):
+    stack_file = deployed.project / STACK_FILE.format(stack=deployed.stack_name)
+    bundle = deployed.project / AUTH_BUNDLE
+    suffix = "-staging" if deployed.stack_name == "staging" else ""
+    before = comparable_state(deployed)
+    old_sha = hashlib.sha256(bundle.read_bytes()).hexdigest()
+    new_code = bundle.read_bytes() + b"// v2: the same worker, new bytes\n"
+    new_sha = hashlib.sha256(new_code).hexdigest()
+    bundle.write_bytes(new_code)
+    text = stack_file.read_text()
+    assert text.count(old_sha) == 1
+    stack_file.write_text(text.replace(old_sha, new_sha))
+    git(deployed.project, "commit", "-q", "-am", "auth: new bundle")
+    auth_script = urn_of(deployed, "cloudflare:index/workersScript:WorkersScript", "auth")
+
+    _, steps = preview(deployed)
+    assert steps == [("update", auth_script)]
+    deployed.run("up")
+    assert deployed.cloud.script(deployed.stack_name, f"auth{suffix}")["content_sha256"] == new_sha
+
+    git(deployed.project, "revert", "--no-edit", "HEAD")
+    deployed.run("up")
+
+    assert bundle.read_bytes() != new_code
+    assert deployed.cloud.script(deployed.stack_name, f"auth{suffix}")["content_sha256"] == old_sha
+    assert state_differences(before, comparable_state(deployed)) == []
 
 
 def test_refresh_in_a_fresh_process_converges_with_no_changes(deployed: Deployed):
