@@ -34,6 +34,7 @@ HOSTED_ZONE_ID = r"^Z[A-Z0-9]{5,31}$"
 SERVER_PREFIX = r"^[a-z][a-z0-9]*$"
 HTTPS_URL = r"^https://"
 SHA256_HEX = r"^[0-9a-f]{64}$"
+URL_PATH = r"^/[^\s?#]*$"
 
 PATTERN_HINTS = {
     LOGICAL_NAME: "1 to 63 lowercase letters, digits and hyphens, starting with a letter "
@@ -48,6 +49,7 @@ PATTERN_HINTS = {
     SERVER_PREFIX: "lowercase letters and digits, starting with a letter (e.g. edge)",
     HTTPS_URL: "an https:// URL",
     SHA256_HEX: "64 lowercase hexadecimal characters, as `sha256sum` prints them",
+    URL_PATH: "a path starting with / without spaces, query or fragment (e.g. /health)",
 }
 """What each pattern means, in the words of the error a user reads (never the regex)."""
 
@@ -254,6 +256,17 @@ def _pinned_bundle(value: object) -> object:
     return value
 
 
+class SmokeCheckSpec(Strict):
+    """A post-deploy smoke check (`python -m plan verify`): GET `path`, expect `status` (and
+    `bodyContains` in the body). Connection errors, timeouts and 5xx answers are retried."""
+
+    path: Annotated[str, Field(pattern=URL_PATH)]
+    status: Annotated[int, Field(ge=100, le=599)] = 200
+    body_contains: Annotated[str, Field(min_length=1)] | None = None
+    timeout_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+
+
 class WorkerSpec(Strict):
     """A worker this program owns: its code (a bundle built elsewhere) and all its bindings."""
 
@@ -265,6 +278,8 @@ class WorkerSpec(Strict):
     bindings: list[BindingSpec] = []
     consumes: list[ConsumerSpec] = []
     custom_domains: list[CustomDomainSpec] = []
+    smoke: list[SmokeCheckSpec] = []
+    """Checks `python -m plan verify` runs against the deployed worker; nothing deploys them."""
 
 
 class TenantScriptSpec(Strict):
