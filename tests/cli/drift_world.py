@@ -19,9 +19,9 @@ import httpx
 
 from components.mail.postmark.domain import dkim_record_to_publish
 from components.mail.route53 import POSTMARK_RETURN_PATH_TARGET, dmarc_value, split_txt
-from tests.fakes.postmark_server import FakePostmark
 from tests.support.project import platform_of
 from tools.localcloud.aws.route53_server import client, running_server, seed_zone
+from tools.localcloud.postmark_server import FakePostmark
 
 AWS_TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

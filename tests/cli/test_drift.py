@@ -1,6 +1,6 @@
 """`python -m plan drift STACK`: the live Postmark account and Route 53 records against the stacks.
 
-Runs against the local Postmark-compatible fake (tests/fakes/postmark_server.py) and a moto
+Runs against the local Postmark-compatible fake (tools/localcloud/postmark_server.py) and a moto
 Route 53 server on loopback, never the real services. Each test starts from a deployed staging
 stack (World.deploy: no drift) and changes one thing. The servers of the repository's stacks are
 `edge-staging-example-bookmarks-staging-mail` and `edge-prod-example-bookmarks-mail`.
@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from components.mail.postmark.client import RetryPolicy
 from plan.cli import app
 from tests.cli.drift_world import AWS_TEST_ENV, HOOK_BEARER, HOOK_PASSWORD, World, moto_route53
-from tests.fakes.postmark_server import FakePostmark, fake_dkim_value, fake_token
 from tests.support.project import platform_of, write_project
+from tools.localcloud.postmark_server import FakePostmark, fake_dkim_value, fake_token
 
 STAGING_SERVER = "edge-staging-example-bookmarks-staging-mail"
 PROD_SERVER = "edge-prod-example-bookmarks-mail"

@@ -8,7 +8,7 @@ import pytest
 
 from components.mail.postmark.client import HttpTimeouts, RetryPolicy
 from components.mail.postmark.provider_base import ConnectionSettings
-from tests.fakes.postmark_server import FakePostmark, fake_token
+from tools.localcloud.postmark_server import FakePostmark, fake_token
 
 # Tiny waits and a short read timeout keep fault tests fast; 4 attempts absorb a 3-fault burst.
 FAST_CONNECTION = ConnectionSettings(

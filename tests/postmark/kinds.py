@@ -19,7 +19,7 @@ from components.mail.postmark.provider_base import ConnectionSettings, PostmarkP
 from components.mail.postmark.server import PostmarkServerArgs, ServerProvider
 from components.mail.postmark.webhook import PostmarkWebhookArgs, Trigger, WebhookProvider
 from components.mail.postmark.webhook import WebhookTriggers as Triggers
-from tests.fakes.postmark_server import FakePostmark
+from tools.localcloud.postmark_server import FakePostmark
 
 SERVER_NAME = "acme-prod-example-faults-mail"
 DOMAIN = "mail.faults.example.com"

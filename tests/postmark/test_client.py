@@ -8,9 +8,9 @@ import pytest
 
 from components.mail.postmark.client import HttpTimeouts, PostmarkClient, RetryPolicy
 from components.mail.postmark.errors import MissingCredentialsError, PostmarkError
-from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.conftest import FAST_CONNECTION, SLOWER_THAN_CLIENT
 from tests.postmark.helpers import NOT_POSTMARK_404S
+from tools.localcloud.postmark_server import FakePostmark
 
 
 def account_client(**retry_overrides: float) -> PostmarkClient:

@@ -14,9 +14,9 @@ from components.mail.postmark.domain import DomainProvider
 from components.mail.postmark.errors import PostmarkError
 from components.mail.postmark.provider_base import ConnectionSettings
 from components.mail.postmark.server import ServerProvider
-from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.helpers import create
 from tests.postmark.kinds import BEARER, DOMAIN, KIND_IDS, KINDS, SERVER_NAME, Kind
+from tools.localcloud.postmark_server import FakePostmark
 
 # fault name -> (inject on the create path, POSTs the create should take)
 Inject = Callable[[FakePostmark, str], None]

@@ -14,8 +14,8 @@ from components.mail.postmark.domain_verification import (
 )
 from components.mail.postmark.errors import PostmarkError
 from components.mail.postmark.provider_base import ConnectionSettings
-from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.helpers import checked, create, failures_by_property
+from tools.localcloud.postmark_server import FakePostmark
 
 DOMAIN = "mail.bookmarks.example.com"
 RETURN_PATH = f"pm-bounces.{DOMAIN}"

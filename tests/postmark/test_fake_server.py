@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.fakes.postmark_server import FakePostmark, fake_dkim_value
+from tools.localcloud.postmark_server import FakePostmark, fake_dkim_value
 
 JSON = {"Accept": "application/json", "Content-Type": "application/json"}
 

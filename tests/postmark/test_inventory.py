@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from components.mail.postmark.client import PostmarkClient
 from components.mail.postmark.inventory import ServerSummary, find_orphan_servers, list_servers
-from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.conftest import FAST_CONNECTION
+from tools.localcloud.postmark_server import FakePostmark
 
 
 def test_lists_every_server_across_pages(fake_postmark: FakePostmark):

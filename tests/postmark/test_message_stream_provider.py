@@ -11,8 +11,8 @@ from components.mail.postmark.message_stream import (
     stream_id_problem,
 )
 from components.mail.postmark.provider_base import ConnectionSettings
-from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.helpers import checked, create, failures_by_property
+from tools.localcloud.postmark_server import FakePostmark
 
 STREAM = "bookmarks-notices"
 

@@ -11,9 +11,9 @@ import pytest
 
 from components.mail.postmark.errors import PostmarkError
 from components.mail.postmark.provider_base import ConnectionSettings
-from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.helpers import NOT_POSTMARK_404S, create
 from tests.postmark.kinds import KIND_IDS, KINDS, Kind
+from tools.localcloud.postmark_server import FakePostmark
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)

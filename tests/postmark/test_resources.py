@@ -25,7 +25,7 @@ from components.mail.postmark import (
     WebhookHttpAuth,
     WebhookTriggers,
 )
-from tests.fakes.postmark_server import fake_token
+from tools.localcloud.postmark_server import fake_token
 
 MOCK_ACCOUNT_SECRET = fake_token("account")
 

@@ -21,8 +21,8 @@ from components.mail.postmark import (
 )
 from components.mail.postmark.provider_base import ConnectionSettings
 from components.mail.postmark.webhook import PostmarkWebhookArgs, Trigger, WebhookTriggers
-from tests.fakes.postmark_server import FakePostmark, iter_tokens
 from tests.postmark.helpers import create
+from tools.localcloud.postmark_server import FakePostmark, iter_tokens
 
 DISTINCTIVE = "fake-account-token-DISTINCTIVE-7f3a9c1e5b"
 PROVIDERS = [

@@ -9,9 +9,9 @@ import pytest
 from components.mail.postmark.errors import PostmarkError
 from components.mail.postmark.provider_base import PROVIDER_KEY, ConnectionSettings
 from components.mail.postmark.server import PostmarkServerArgs, ServerProvider
-from tests.fakes.postmark_server import FakePostmark
 from tests.postmark.conftest import SLOWER_THAN_CLIENT
 from tests.postmark.helpers import checked, create, failures_by_property
+from tools.localcloud.postmark_server import FakePostmark
 
 NAME = "acme-prod-example-bookmarks-mail"
 

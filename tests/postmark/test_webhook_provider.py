@@ -16,8 +16,8 @@ from components.mail.postmark.webhook import (
     WebhookProvider,
     WebhookTriggers,
 )
-from tests.fakes.postmark_server import FakePostmark, fake_token
 from tests.postmark.helpers import checked, create, failures_by_property
+from tools.localcloud.postmark_server import FakePostmark, fake_token
 
 URL = "https://bookmarks.example.com/hooks/postmark"
 TRIGGERS = WebhookTriggers(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.postmark_server import FakePostmark
 from tests.twin.harness import get_json, post_json, scratch_project, wait_until
+from tools.localcloud.postmark_server import FakePostmark
 
 MAIL = "bookmarks-mail-worker-staging"
 AUTH = "auth-staging"

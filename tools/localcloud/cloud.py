@@ -19,12 +19,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.fakes.postmark_server import FakePostmark
 from tools.localcloud import engine
 from tools.localcloud.aws import plugin as aws_plugin
 from tools.localcloud.aws.route53_server import client as route53_client
 from tools.localcloud.cloudflare import plugin as cloudflare_plugin
 from tools.localcloud.facts import StackFacts
+from tools.localcloud.postmark_server import FakePostmark
 from tools.localcloud.processes import Service, listening_service
 
 AWS_REGION = "us-east-1"

@@ -2,7 +2,7 @@
 
 Credentials come from the environment at call time (POSTMARK_ACCOUNT_TOKEN, optional
 POSTMARK_API_URL), never from resource inputs. Verified only against the local
-Postmark-compatible fake server in tests/fakes, not against Postmark itself.
+Postmark-compatible server in tools/localcloud/postmark_server.py, not against Postmark itself.
 """
 
 from components.mail.postmark.client import HttpTimeouts, PostmarkClient, RetryPolicy
