@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.program import plan_subprocess
 from tests.twin.harness import get_json, post_json, scratch_project, wait_until
 from tools.localcloud.postmark_server import FakePostmark
 
@@ -122,3 +123,13 @@ def test_mail_service_repointed_to_the_external_worker(dev, postmark, tmp_path):
     ]
     # Nothing reached the stack's own mail worker, so nothing reaches Postmark.
     assert postmark.count_requests("POST", "/email") == 0
+
+
+def test_plan_verify_runs_the_stacks_smoke_checks_against_the_twin(dev, postmark):
+    twin = dev("dev", "staging", "--port", "0", *postmark.twin_args)
+
+    result = plan_subprocess("verify", "staging", "--base-url", f"auth={twin.url(AUTH)}")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "GET /health" in result.stdout
+    assert "stack 'staging': 1 of 1 smoke checks passed" in result.stdout
