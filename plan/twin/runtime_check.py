@@ -40,7 +40,8 @@ def run(loaded: LoadedPlatform, *, twin_dir: Path = TWIN_DIR) -> tuple[list[Prob
         try:
             event = runner.wait_for("checked", timeout=CHECK_TIMEOUT_SECONDS)
         except RunnerFailed as err:
-            return [Problem("", f"the runtime check could not run: {err}")], err.event
+            failed = Problem("", f"the runtime check could not run: {err}")
+            return [failed], err.event.get("versions", {})
     return problems(loaded, event["results"]), event.get("versions", {})
 
 
