@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -44,7 +45,7 @@ def main(
         if keep:
             typer.echo(f"kept: {workdir}")
         else:
-            _remove(workdir)
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _deploy(stack: str, workdir: Path) -> int:
@@ -78,12 +79,6 @@ def _print_outputs(opened: auto.Stack) -> None:
     for key, output in sorted(opened.outputs().items()):
         value = "[secret]" if output.secret else json.dumps(output.value, sort_keys=True)
         typer.echo(f"  {key}: {value}")
-
-
-def _remove(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":

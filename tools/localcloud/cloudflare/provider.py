@@ -86,7 +86,7 @@ class CloudflareProvider(Provider):
         elif token != UNKNOWN and not checks.API_TOKEN.match(str(token)):
             # The rule only: the value is a credential.
             failures.append(
-                CheckFailure("apiToken", r"the API token must match ^[0-9A-Za-z\-_]{40,80}$")
+                CheckFailure("apiToken", f"the API token must match {checks.API_TOKEN.pattern}")
             )
         base_url = config.get("baseUrl") or os.environ.get("CLOUDFLARE_BASE_URL")
         if base_url is None:
