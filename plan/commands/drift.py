@@ -28,14 +28,16 @@ from components.mail.postmark.errors import (
     PostmarkError,
 )
 from components.mail.postmark.inventory import list_servers
+from components.mail.postmark.provider_base import fetch_listed
 from plan.cli import Options, app
 from plan.commands.wrangler import load_platform
 from plan.drift import render
 from plan.drift.dns_checks import DeclaredMail, dns_drift
-from plan.drift.findings import EXIT_USAGE, CheckUnavailable, Finding, Report, UsageError
+from plan.drift.findings import EXIT_USAGE, CheckUnavailable, Report, UsageError
 from plan.drift.postmark_checks import (
     Declared,
     duplicate_webhooks,
+    missing_domain,
     orphan_servers,
     undeclared_domains,
 )
@@ -113,22 +115,12 @@ def _run(report: Report, stack: str, route53_endpoint_url: str | None) -> None:
             report.checks.append(duplicate_webhooks(account, server))
         domains = list(iter_domain_objects(account))
         listed = next((d for d in domains if d.get("Name") == mail.sending_domain), None)
-        domain = account.get(f"/domains/{listed['ID']}") if listed else None
+        domain = fetch_listed(account, "domains", listed)
 
     route53 = _route53(route53_endpoint_url)
     domains_check = undeclared_domains(domains, route53.zone_name(mail.hosted_zone_id), declared)
     if domain is None:
-        domains_check.findings.insert(
-            0,
-            Finding(
-                "missing-domain",
-                mail.sending_domain,
-                "the stack declares this sending domain but the Postmark account has no such "
-                "domain",
-                "run the deploy workflow (pulumi up) to create it; if it was deleted by hand, "
-                "`pulumi refresh` first.",
-            ),
-        )
+        domains_check.findings.insert(0, missing_domain(mail.sending_domain))
     report.checks.append(domains_check)
     declared_mail = DeclaredMail(
         sending_domain=mail.sending_domain,

@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plan.manifest import Manifest
-
-
-def short(digest: str) -> str:
-    return f"{digest[:12]}…"
+from stacks.loader import short_hash as short
 
 
 @dataclass(frozen=True)

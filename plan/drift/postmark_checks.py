@@ -26,6 +26,10 @@ ORPHAN_WHAT_TO_DO = (
     "(docs/runbook.md, section 2), or delete it in Postmark after checking that nothing sends "
     "through it."
 )
+MISSING_WHAT_TO_DO = (
+    "run the deploy workflow (pulumi up) to create it; if it was deleted by hand, "
+    "`pulumi refresh` first."
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,7 @@ def orphan_servers(
                 "missing-server",
                 own_server,
                 "the stack declares this server but the Postmark account has none by that name",
-                "run the deploy workflow (pulumi up) to create it; if it was deleted by hand, "
-                "`pulumi refresh` first.",
+                MISSING_WHAT_TO_DO,
             )
         )
     return check
@@ -133,6 +136,16 @@ def undeclared_domains(
                 )
             )
     return check
+
+
+def missing_domain(name: str) -> Finding:
+    """The stack's own sending domain, absent from the Postmark account."""
+    return Finding(
+        "missing-domain",
+        name,
+        "the stack declares this sending domain but the Postmark account has no such domain",
+        MISSING_WHAT_TO_DO,
+    )
 
 
 def display_url(url: str) -> str:
