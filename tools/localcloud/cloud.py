@@ -155,28 +155,25 @@ class LocalCloud:
 
     # -- what runs need ------------------------------------------------------------------------
 
-    def cloudflare_api(self, method: str, path: str, **kwargs) -> dict:
+    def _cloudflare_request(self, method: str, path: str, **kwargs) -> httpx.Response:
         assert self.cloudflare is not None
-        response = httpx.request(
+        return httpx.request(
             method,
-            f"{self.cloudflare.url}/client/v4{path}",
+            f"{self.cloudflare.url}{path}",
             headers={"Authorization": f"Bearer {self.credentials.cloudflare_token}"},
             timeout=30,
             **kwargs,
         )
-        body = response.json()
+
+    def cloudflare_api(self, method: str, path: str, **kwargs) -> dict:
+        body = self._cloudflare_request(method, f"/client/v4{path}", **kwargs).json()
         if not body.get("success"):
             raise RuntimeError(f"cloudflare emulator: {method} {path}: {body.get('errors')}")
         return body
 
     def cloudflare_state(self) -> dict:
         """What the Cloudflare emulator holds (write-only values left out)."""
-        assert self.cloudflare is not None
-        response = httpx.get(
-            f"{self.cloudflare.url}/__emulator/state",
-            headers={"Authorization": f"Bearer {self.credentials.cloudflare_token}"},
-            timeout=30,
-        )
+        response = self._cloudflare_request("GET", "/__emulator/state")
         response.raise_for_status()
         return response.json()
 
