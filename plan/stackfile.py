@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.stack_file import StackFileError, read_yaml
+from stacks.stack_file import StackFileError, read_yaml, stack_file_path
 from stacks.stack_file import read_stack_config as read_config_mapping
 
 __all__ = ["STAND_IN_PREFIX", "StackConfig", "StackFileError", "read_stack_config"]
@@ -39,12 +39,13 @@ def project_name(project_dir: Path) -> str:
 
 
 def available_stacks(project_dir: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+    config_dir = stack_file_path(project_dir, "any").parent
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml"))
 
 
 def read_stack_config(project_dir: Path, stack: str) -> StackConfig:
     project = project_name(project_dir)
-    path = project_dir / f"Pulumi.{stack}.yaml"
+    path = stack_file_path(project_dir, stack)  # where the CLI reads it (stackConfigDir)
     if not path.is_file():
         known = ", ".join(available_stacks(project_dir)) or "none"
         raise StackFileError(f"no stack '{stack}': {path.name} does not exist (stacks: {known})")
