@@ -125,6 +125,7 @@ def _record(request, urn: str) -> Resource:
         delete_before_replace=request.deleteBeforeReplace,
         dependencies=sorted(set(request.dependencies)),
         aliases=sorted(_alias(a) for a in request.aliases),
+        ignore_changes=sorted(request.ignoreChanges),
     )
 
 
@@ -134,6 +135,7 @@ def _record(request, urn: str) -> Resource:
 # just that field: (list key, item field to match, value that marks it sensitive, field to mask).
 SENSITIVE_LIST_ITEMS: dict[str, tuple[str, str, str, str]] = {
     "cloudflare:index/workersScript:WorkersScript": ("bindings", "type", "secret_text", "text"),
+    "cloudflare:index/workerVersion:WorkerVersion": ("bindings", "type", "secret_text", "text"),
 }
 
 

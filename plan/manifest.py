@@ -29,6 +29,8 @@ class Resource:
     delete_before_replace: bool = False
     dependencies: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
+    """Inputs the engine keeps at their old value once created (`ignore_changes`)."""
 
 
 @dataclass

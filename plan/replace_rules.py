@@ -44,6 +44,29 @@ REPLACE_ON_CHANGE: dict[str, frozenset[str]] = {
     # [TF] internal/services/workers_script/schema.go: `script_name` RequiresReplace(); content,
     # bindings, compatibility date and flags are an in-place re-upload.
     "cloudflare:index/workersScript:WorkersScript": frozenset({"scriptName"}),
+    # [TF] internal/services/worker/schema.go: only `account_id`; a rename keeps the Worker.
+    "cloudflare:index/worker:Worker": frozenset(),
+    # [TF] internal/services/worker_version/schema.go: a version is immutable. `worker_id`,
+    # `compatibility_date`, `main_module`, `containers`, `migrations`, `package_dependencies`,
+    # `placement` RequiresReplace(); `modules` through its elements' name, content_type and
+    # content_sha256 (a new content_file path alone is not, which this table does not tell).
+    "cloudflare:index/workerVersion:WorkerVersion": frozenset(
+        {
+            "workerId",
+            "compatibilityDate",
+            "mainModule",
+            "containers",
+            "migrations",
+            "modules",
+            "packageDependencies",
+            "placement",
+        }
+    ),
+    # [TF] internal/services/workers_deployment/schema.go: `script_name`, `strategy`, `versions`
+    # RequiresReplace(): every new split is a new deployment (the old one stays in history).
+    "cloudflare:index/workersDeployment:WorkersDeployment": frozenset(
+        {"scriptName", "strategy", "versions"}
+    ),
     # [TF] internal/services/workers_custom_domain/schema.go: `hostname`, `service`
     # RequiresReplace() (`zone_id`, `zone_name`, `environment`: REPLACE_IF_CONFIGURED).
     "cloudflare:index/workersCustomDomain:WorkersCustomDomain": frozenset({"hostname", "service"}),
@@ -84,6 +107,23 @@ REPLACE_ON_CHANGE: dict[str, frozenset[str]] = {
 }
 
 REPLACE_IF_CONFIGURED: dict[str, frozenset[str]] = {
+    # [TF] internal/services/worker_version/schema.go: RequiresReplaceIfConfigured() and its
+    # variants (bindings ignoring a sensitive text state does not hold; annotations ignoring the
+    # computed `workers_triggered_by`).
+    "cloudflare:index/workerVersion:WorkerVersion": frozenset(
+        {
+            "annotations",
+            "assets",
+            "bindings",
+            "cacheOptions",
+            "compatibilityFlags",
+            "limits",
+            "usageModel",
+        }
+    ),
+    # [TF] internal/services/workers_deployment/schema.go: `annotations`
+    # RequiresReplaceIfConfigured().
+    "cloudflare:index/workersDeployment:WorkersDeployment": frozenset({"annotations"}),
     # [TF] internal/services/workers_custom_domain/schema.go: `zone_id`, `zone_name`,
     # `environment` RequiresReplaceIfConfigured(). Optional and computed: a value the program
     # sets replaces on change; one it stops setting keeps the old value.

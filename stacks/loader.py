@@ -50,6 +50,8 @@ class Bundle:
     present: bool = True
     """False when the bundle is not fetched or built yet and the caller accepts that (plan and
     preview only): the pin is still known, the bytes are not."""
+    where: str = ""
+    """The key path of the pin (`workers.auth.bundle`), for errors."""
 
 
 @dataclass(frozen=True)
@@ -332,44 +334,61 @@ def _keys_of(tp: Any) -> list[str]:
 def _bundles(
     spec: PlatformSpec, project_dir: Path, missing: MissingBundles
 ) -> tuple[dict[str, Bundle], list[Problem]]:
-    """Each worker's pinned bundle, checked against the bytes on disk.
+    """Each worker's pinned bundle (and its candidate's, keyed `<worker>.candidate`), checked
+    against the bytes on disk.
 
     The hash handed to the provider is always the pin (so a plan shows it even before the
     bundle is fetched); bytes that do not match the pin are refused wherever they are read."""
     bundles, problems = {}, []
-    root = project_dir.resolve()
-    for worker, w in spec.workers.items():
-        where = f"workers.{worker}.bundle"
-        pin = w.bundle
-        name = pin.file
-        path = (project_dir / name).resolve()  # follows symlinks: a link out is outside
-        if not path.is_relative_to(root):
-            written = Path(os.path.normpath(root / name))
-            how = (
-                f"links to {path}, outside the project directory; copy the bundle into the "
-                "project instead"
-                if written.is_relative_to(root)
-                else "is outside the project directory; place the bundle inside it (e.g. under "
-                "bundles/) and give its path relative to the project"
-            )
-            problems.append(Problem(where, f"'{name}' {how}"))
-            continue
-        content_file = str(path.relative_to(root))
-        if path.is_file():
-            digest, problem = _hash_bundle(path, name)
-            if problem:
-                problems.append(Problem(where, problem))
-            elif digest != pin.sha256:
-                problems.append(Problem(f"{where}.sha256", _pin_mismatch(pin, digest)))
-            else:
-                bundles[worker] = Bundle(path, content_file, pin.sha256)
-        elif path.exists():
-            problems.append(Problem(where, f"'{name}' is not a file; name the built bundle"))
-        elif missing == "unknown":
-            bundles[worker] = Bundle(path, content_file, pin.sha256, present=False)
-        else:
-            problems.append(Problem(where, _missing_bundle(pin)))
+    pins = [(worker, f"workers.{worker}.bundle", w.bundle) for worker, w in spec.workers.items()]
+    pins += [
+        (candidate_key(worker), f"workers.{worker}.candidate.bundle", w.candidate.bundle)
+        for worker, w in spec.workers.items()
+        if w.candidate is not None and w.candidate.bundle is not None
+    ]
+    for key, where, pin in pins:
+        bundle, problem = _bundle(project_dir, where, pin, missing)
+        if problem is not None:
+            problems.append(problem)
+        elif bundle is not None:
+            bundles[key] = bundle
     return bundles, problems
+
+
+def candidate_key(worker: str) -> str:
+    """Where `LoadedPlatform.bundles` keeps the bundle of a worker's candidate."""
+    return f"{worker}.candidate"
+
+
+def _bundle(
+    project_dir: Path, where: str, pin: BundleSpec, missing: MissingBundles
+) -> tuple[Bundle | None, Problem | None]:
+    root = project_dir.resolve()
+    name = pin.file
+    path = (project_dir / name).resolve()  # follows symlinks: a link out is outside
+    if not path.is_relative_to(root):
+        written = Path(os.path.normpath(root / name))
+        how = (
+            f"links to {path}, outside the project directory; copy the bundle into the "
+            "project instead"
+            if written.is_relative_to(root)
+            else "is outside the project directory; place the bundle inside it (e.g. under "
+            "bundles/) and give its path relative to the project"
+        )
+        return None, Problem(where, f"'{name}' {how}")
+    content_file = str(path.relative_to(root))
+    if path.is_file():
+        digest, problem = _hash_bundle(path, name)
+        if problem:
+            return None, Problem(where, problem)
+        if digest != pin.sha256:
+            return None, Problem(f"{where}.sha256", _pin_mismatch(pin, digest))
+        return Bundle(path, content_file, pin.sha256, where=where), None
+    if path.exists():
+        return None, Problem(where, f"'{name}' is not a file; name the built bundle")
+    if missing == "unknown":
+        return Bundle(path, content_file, pin.sha256, present=False, where=where), None
+    return None, Problem(where, _missing_bundle(pin))
 
 
 def short_hash(digest: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 import pulumi
@@ -9,9 +11,9 @@ import pulumi
 from components import cloudflare as cf
 from components.safety import DataSafety
 from stacks import naming
-from stacks.loader import LoadedPlatform
+from stacks.loader import LoadedPlatform, candidate_key
 from stacks.mail import MailDelivery, build_mail
-from stacks.schema import BindingSpec, BundleSpec, PlatformSpec
+from stacks.schema import BindingSpec, BundleSpec, PlatformSpec, WorkerSpec
 from stacks.secret_config import SecretConfig
 
 
@@ -52,7 +54,12 @@ class Platform:
             },
             "dispatchNamespaces": {k: {"name": v.namespace_name} for k, v in self.dispatch.items()},
             "workers": {
-                k: {"scriptName": v.script_name, "bundle": _pin(self.spec.workers[k].bundle)}
+                k: {
+                    "scriptName": v.script_name,
+                    "bundle": _pin(self.spec.workers[k].bundle),
+                    **_candidate_pin(self.spec.workers[k]),
+                    "versions": v.version_outputs(),
+                }
                 for k, v in self.workers.items()
             },
         }
@@ -71,7 +78,12 @@ class Platform:
         return sorted(keys)
 
 
-def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
+def build(
+    loaded: LoadedPlatform,
+    secret_config: SecretConfig,
+    commit: cf.Annotations | None = None,
+) -> Platform:
+    """commit: the annotations new versions and deployments are created with."""
     spec = loaded.spec
     env = spec.environment
     platform = Platform(spec=spec)
@@ -144,19 +156,17 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
 
     for key in _build_order(spec):
         w = spec.workers[key]
-        bundle = loaded.bundles[key]
         platform.workers[key] = cf.Worker(
             key,
             cf.WorkerArgs(
                 account_id=account,
                 script_name=naming.physical(key, env),
-                bundle_path=bundle.content_file,
-                bundle_sha256=bundle.sha256,
                 compatibility_date=w.compatibility_date,
                 main_module=w.main_module,
                 compatibility_flags=list(w.compatibility_flags),
-                bindings=[_binding(platform, b, secret_config) for b in w.bindings],
+                versions=_versions(platform, loaded, key, secret_config),
                 custom_domains=[cf.CustomDomain(d.hostname, d.zone_id) for d in w.custom_domains],
+                annotations=commit,
             ),
         )
     for key, w in sorted(spec.workers.items()):
@@ -174,6 +184,47 @@ def build(loaded: LoadedPlatform, secret_config: SecretConfig) -> Platform:
     if platform.mail is not None:
         platform.mail.add_webhook(platform.workers)
     return platform
+
+
+def _versions(
+    platform: Platform, loaded: LoadedPlatform, key: str, secret_config: SecretConfig
+) -> list[cf.VersionArgs]:
+    """The stable version, and the candidate if one is declared, with their traffic shares."""
+    w = platform.spec.workers[key]
+    stable_bundle = loaded.bundles[key]
+    share = w.candidate.percentage if w.candidate else 0
+
+    def version(role: str, bundle, bindings: list[BindingSpec], percentage: float):
+        return cf.VersionArgs(
+            key=version_key(w, bundle.sha256, bindings),
+            bundle_path=bundle.content_file,
+            bundle_sha256=bundle.sha256,
+            percentage=percentage,
+            bindings=[_binding(platform, b, secret_config) for b in bindings],
+            role=role,
+        )
+
+    versions = [version("stable", stable_bundle, list(w.bindings), 100 - share)]
+    if w.candidate is not None:
+        bundle = loaded.bundles.get(candidate_key(key), stable_bundle)
+        versions.append(version("candidate", bundle, w.candidate_bindings(), share))
+    return versions
+
+
+def version_key(w: WorkerSpec, sha256: str, bindings: list[BindingSpec]) -> str:
+    """A digest of what makes a version (code, settings, bindings as declared), so that a
+    candidate promoted to stable keeps its key, hence its resource and its Cloudflare version."""
+    made_of = {
+        "sha256": sha256,
+        "mainModule": w.main_module,
+        "compatibilityDate": w.compatibility_date,
+        "compatibilityFlags": sorted(w.compatibility_flags),
+        "bindings": sorted(
+            (b.model_dump(by_alias=True, exclude_none=True) for b in bindings),
+            key=lambda b: b["name"],
+        ),
+    }
+    return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def _binding(platform: Platform, b: BindingSpec, secret_config: SecretConfig) -> cf.Binding:
@@ -244,6 +295,13 @@ def _build_order(spec: PlatformSpec) -> list[str]:
     for key in sorted(spec.workers):
         visit(key)
     return list(order)
+
+
+def _candidate_pin(w: WorkerSpec) -> dict[str, object]:
+    """`candidateBundle` (a candidate's own pin) for `plan diff` to read its code change from."""
+    if w.candidate is None or w.candidate.bundle is None:
+        return {}
+    return {"candidateBundle": _pin(w.candidate.bundle)}
 
 
 def _pin(bundle: BundleSpec) -> dict[str, str]:

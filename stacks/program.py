@@ -9,6 +9,7 @@ import pulumi
 import pulumi.runtime.config
 from pulumi.output import UNKNOWN
 
+from stacks.commit import deploying_commit
 from stacks import loader, platform
 from stacks.errors import ConfigError, Problem
 from stacks.stack_file import StackFileError, describe, read_stack_config, stack_file_path
@@ -52,10 +53,10 @@ def run(
         missing_secrets=missing_secrets,
         config_keys=_config_keys(),
     )
-    for worker, bundle in loaded.bundles.items():
+    for bundle in loaded.bundles.values():
         if not bundle.present:
             pulumi.warn(
-                f"worker '{worker}': bundle {bundle.content_file} is not fetched or built; "
+                f"{bundle.where}: bundle {bundle.content_file} is not fetched or built; "
                 f"planned with its pinned hash {loader.short_hash(bundle.sha256)}"
             )
     for key in loaded.unset_secrets:
@@ -66,7 +67,7 @@ def run(
             return cast(pulumi.Output[str], pulumi.Output.secret(UNKNOWN))
         return config.require_secret(key)
 
-    built = platform.build(loaded, secret_config)
+    built = platform.build(loaded, secret_config, deploying_commit(project_dir))
     for key, value in built.outputs().items():
         pulumi.export(key, value)
     return built

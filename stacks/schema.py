@@ -267,6 +267,47 @@ class SmokeCheckSpec(Strict):
     retries: Annotated[int, Field(ge=0, le=10)] = 2
 
 
+MAX_PERCENTAGE = 100
+
+
+def _two_decimals(value: float) -> float:
+    if round(value, 2) != value:
+        raise ValueError(f"{value} has more than two decimals; Cloudflare splits by 0.01%")
+    return value
+
+
+Percentage = Annotated[float, Field(ge=0, le=MAX_PERCENTAGE), AfterValidator(_two_decimals)]
+
+
+def _no_script_name(value: object) -> object:
+    if isinstance(value, dict):
+        for key in ("scriptName", "script_name", "name"):
+            if key in value:
+                raise ValueError(
+                    f"`{key}` cannot be set on a candidate: a candidate is another version of "
+                    "the same worker, so it keeps the worker's script name; declare a new "
+                    "worker to deploy under another name"
+                )
+    return value
+
+
+class CandidateSpec(Strict):
+    """A second version of a worker that takes `percentage` of its traffic (a gradual rollout).
+
+    It is the stable version with `bundle` (if given) instead of the stable bundle, each binding
+    of `bindings` added or replacing the stable binding of the same name, and the bindings named
+    in `removeBindings` removed (a removal is never implied). 0 uploads the version without
+    sending it traffic; 100 sends it everything (the stable version stays uploaded).
+    Promote by moving its settings into the worker and deleting `candidate`; roll back by
+    deleting `candidate` (the deployment returns to 100% stable, nothing is uploaded).
+    """
+
+    percentage: Percentage
+    bundle: Annotated[BundleSpec, BeforeValidator(_pinned_bundle)] | None = None
+    bindings: list[BindingSpec] = []
+    remove_bindings: list[Name] = []
+
+
 class WorkerSpec(Strict):
     """A worker this program owns: its code (a bundle built elsewhere) and all its bindings."""
 
@@ -280,6 +321,17 @@ class WorkerSpec(Strict):
     custom_domains: list[CustomDomainSpec] = []
     smoke: list[SmokeCheckSpec] = []
     """Checks `python -m plan verify` runs against the deployed worker; nothing deploys them."""
+    candidate: Annotated[CandidateSpec, BeforeValidator(_no_script_name)] | None = None
+    """A version rolled out to a share of the traffic next to this (stable) one."""
+
+    def candidate_bindings(self) -> list[BindingSpec]:
+        """The candidate's bindings: the stable ones, replaced or added by name, less removals."""
+        if self.candidate is None:
+            return list(self.bindings)
+        replaced = {b.name: b for b in self.candidate.bindings}
+        removed = set(self.candidate.remove_bindings)
+        kept = [replaced.pop(b.name, b) for b in self.bindings if b.name not in removed]
+        return kept + [b for b in self.candidate.bindings if b.name in replaced]
 
 
 class TenantScriptSpec(Strict):

@@ -30,6 +30,7 @@ def check(spec: PlatformSpec, *, names: bool = True) -> list[Problem]:
         *_unique_names(spec),
         *_queues(spec),
         *_worker_bindings(spec, names=names),
+        *_candidates(spec, names=names),
         *_consumers(spec),
         *_tenant_scripts(spec, names=names),
         *_custom_domains(spec),
@@ -136,6 +137,41 @@ def _worker_bindings(spec: PlatformSpec, *, names: bool) -> Iterator[Problem]:
     for worker, wspec in spec.workers.items():
         path = f"workers.{worker}.bindings"
         yield from _bindings(spec, path, wspec.bindings, tenant=False, names=names)
+
+
+def _candidates(spec: PlatformSpec, *, names: bool) -> Iterator[Problem]:
+    """A candidate's bindings point at things that exist, it removes only what the stable
+    version has (and says so), and it differs from the stable version."""
+    for worker, wspec in spec.workers.items():
+        candidate = wspec.candidate
+        if candidate is None:
+            continue
+        path = f"workers.{worker}.candidate"
+        yield from _bindings(
+            spec, f"{path}.bindings", candidate.bindings, tenant=False, names=names
+        )
+        stable = {b.name for b in wspec.bindings}
+        overridden = {b.name for b in candidate.bindings}
+        for i, name in enumerate(candidate.remove_bindings):
+            here = f"{path}.removeBindings[{i}]"
+            if name not in stable:
+                yield Problem(
+                    here,
+                    f"'{name}' is not a binding of the stable version "
+                    f"(its bindings: {_list(stable)}); nothing to remove",
+                )
+            elif name in overridden:
+                yield Problem(
+                    here,
+                    f"'{name}' is both removed and set in `{path}.bindings`; keep one",
+                )
+        same_code = candidate.bundle is None or candidate.bundle.sha256 == wspec.bundle.sha256
+        if same_code and wspec.candidate_bindings() == list(wspec.bindings):
+            yield Problem(
+                path,
+                "is the same version as the stable one (same bundle, same bindings); give it "
+                "a `bundle`, `bindings` or `removeBindings` that differ, or delete `candidate`",
+            )
 
 
 def _tenant_scripts(spec: PlatformSpec, *, names: bool) -> Iterator[Problem]:

@@ -21,9 +21,16 @@ from components.cloudflare.queue import (
     QueueWithDeadLetterArgs,
 )
 from components.cloudflare.secrets import SecretsStoreSecrets, SecretsStoreSecretsArgs, StoreSecret
-from components.cloudflare.worker import CustomDomain, Worker, WorkerArgs
+from components.cloudflare.worker import (
+    Annotations,
+    CustomDomain,
+    VersionArgs,
+    Worker,
+    WorkerArgs,
+)
 
 __all__ = [
+    "Annotations",
     "Binding",
     "ConsumerSettings",
     "CustomDomain",
@@ -47,6 +54,7 @@ __all__ = [
     "SecretsStoreSecretsArgs",
     "ServiceBinding",
     "StoreSecret",
+    "VersionArgs",
     "Worker",
     "WorkerArgs",
 ]

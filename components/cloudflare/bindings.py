@@ -1,6 +1,6 @@
-"""Typed Worker bindings and their WorkersScript wire shape.
+"""Typed Worker bindings and their wire shape (WorkerVersion and WorkersScript share it).
 
-Each class is one Cloudflare binding type; `to_script_binding` is the only place that knows the
+Each class is one Cloudflare binding type; `to_wire_binding` is the only place that knows the
 pulumi-cloudflare field names for it.
 """
 
@@ -97,8 +97,8 @@ Binding = (
 )
 
 
-def to_script_binding(binding: Binding) -> dict:
-    """The WorkersScript `bindings[]` entry for one binding."""
+def to_wire_binding(binding: Binding) -> dict:
+    """The `bindings[]` entry of a WorkerVersion (or WorkersScript) for one binding."""
     match binding:
         case ServiceBinding(name, target, entrypoint):
             entry = {"name": name, "type": "service", "service": target.service_name}

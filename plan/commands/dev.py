@@ -115,11 +115,11 @@ def load_built(stack: str, command: str) -> LoadedPlatform:
         fail_config(str(err))
     missing = [
         Problem(
-            f"workers.{key}.bundle",
-            f"bundle '{loaded.spec.workers[key].bundle}' does not exist; build the worker and "
+            bundle.where,
+            f"bundle '{bundle.content_file}' does not exist; build the worker and "
             f"place its bundle there, or point `bundle:` at it (`plan {command}` runs it)",
         )
-        for key, bundle in loaded.bundles.items()
+        for bundle in loaded.bundles.values()
         if not bundle.present
     ]
     if missing:

@@ -92,7 +92,9 @@ def _property_changes(old: Resource | None, new: Resource | None) -> list[Proper
     old_inputs = old.inputs if old else {}
     new_inputs = new.inputs if new else {}
     changes: list[PropertyChange] = []
-    for key in sorted(set(old_inputs) | set(new_inputs)):
+    # As the engine: an ignored input keeps its old value once the resource exists.
+    ignored = set(new.ignore_changes) if old is not None and new is not None else set()
+    for key in sorted((set(old_inputs) | set(new_inputs)) - ignored):
         before, after = old_inputs.get(key, ABSENT), new_inputs.get(key, ABSENT)
         if is_secret(old, key) or is_secret(new, key):
             changes += diff_secret(old, new, key)

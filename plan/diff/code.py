@@ -60,6 +60,9 @@ def _pins(manifest: Manifest | None) -> dict[str, dict[str, str]]:
     for name, worker in workers.items():
         bundle = worker.get("bundle") if isinstance(worker, dict) else None
         pins[name] = bundle if isinstance(bundle, dict) else {}  # {}: a stack file before pins
+        candidate = worker.get("candidateBundle") if isinstance(worker, dict) else None
+        if isinstance(candidate, dict):
+            pins[f"{name} (candidate)"] = candidate
     return pins
 
 

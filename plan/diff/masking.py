@@ -13,7 +13,7 @@ from typing import Any
 
 from plan.diff.model import ABSENT, MASKED, PropertyChange
 from plan.manifest import Resource
-from stacks.guards.resource_types import WORKERS_SCRIPT
+from stacks.guards.resource_types import BINDING_HOLDERS
 from stacks.guards.rules import looks_secret
 
 PLAIN_TEXT = "plain_text"
@@ -21,8 +21,8 @@ _ITEM = re.compile(r"^bindings\[(?P<name>[^\]]+)\](?P<rest>.*)$")
 
 
 def secret_like_bindings(resource: Resource | None) -> set[str]:
-    """Names of the plain-text bindings of a WorkersScript that are named like secrets."""
-    if resource is None or resource.type != WORKERS_SCRIPT:
+    """Names of the plain-text bindings of a worker version that are named like secrets."""
+    if resource is None or resource.type not in BINDING_HOLDERS:
         return set()
     bindings = resource.inputs.get("bindings")
     if not isinstance(bindings, list):

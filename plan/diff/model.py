@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from plan.diff.code import CodeChange
+from plan.diff.rollout import RolloutChange
 from plan.manifest import Manifest
 
 Op = Literal["add", "remove", "update", "replace", "move"]
@@ -137,6 +138,8 @@ class StackDiff:
     outputs: list[PropertyChange] = field(default_factory=list)
     code: list[CodeChange] = field(default_factory=list)
     """Workers whose bundle pin changed: the hash and where the bytes come from."""
+    rollout: list[RolloutChange] = field(default_factory=list)
+    """Workers whose versions or traffic split changed."""
     violations: list[Violation] = field(default_factory=list)
     errors: list[SideError] = field(default_factory=list)
     base_missing: bool = False

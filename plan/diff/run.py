@@ -10,6 +10,7 @@ from plan import worktree
 from plan.diff import policy
 from plan.diff.classify import diff_manifests
 from plan.diff.code import code_changes
+from plan.diff.rollout import rollout_changes
 from plan.diff.model import DiffReport, SideError, StackDiff
 from plan.diff.sides import SideResult, evaluate_side
 from plan.stackfile import available_stacks
@@ -84,4 +85,5 @@ def stack_diff(stack: str, base: SideResult, head: SideResult) -> StackDiff:
     if not errors:
         diff.changes, diff.outputs = diff_manifests(base.manifest, head.manifest)
         diff.code = code_changes(base.manifest, head.manifest)
+        diff.rollout = rollout_changes(base.manifest, head.manifest)
     return diff

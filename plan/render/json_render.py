@@ -133,6 +133,15 @@ def _stack(stack: StackDiff) -> dict[str, Any]:
         "code": [
             {"worker": c.worker, "old": c.old, "new": c.new, "text": c.text()} for c in stack.code
         ],
+        "rollout": [
+            {
+                "worker": r.worker,
+                "old": [asdict(s) for s in r.old],
+                "new": [asdict(s) for s in r.new],
+                "text": r.text(),
+            }
+            for r in stack.rollout
+        ],
         "violations": [asdict(v) for v in stack.violations],
         "policy_checked": stack.policy_checked,
     }

@@ -66,8 +66,8 @@ def _stack(stack: StackDiff) -> list[str]:
     ]
     lines += [_row(c) for c in stack.changes]
     lines.append("")
-    lines += [f"- {_code(c.worker)} {_code(c.text())}" for c in stack.code]
-    if stack.code:
+    lines += [f"- {_code(c.worker)} {_code(c.text())}" for c in (*stack.code, *stack.rollout)]
+    if stack.code or stack.rollout:
         lines.append("")
     for change in stack.changes:
         lines += _details(change)

@@ -57,9 +57,9 @@ def _errors(out: Text, report: DiffReport) -> None:
 def _stack(out: Text, stack: StackDiff) -> None:
     out.append(f"{stack.stack}: ", "bold")
     out.append(words.stack_summary(stack) + "\n")
-    for code in stack.code:
-        out.append(f"  {code.worker} ", "bold")
-        out.append(code.text() + "\n", "cyan")
+    for line in (*stack.code, *stack.rollout):
+        out.append(f"  {line.worker} ", "bold")
+        out.append(line.text() + "\n", "cyan")
     for change in stack.changes:
         _resource(out, change)
     if stack.outputs:

@@ -12,6 +12,11 @@ DISPATCH_NAMESPACE = (
     "cloudflare:index/workersForPlatformsDispatchNamespace:WorkersForPlatformsDispatchNamespace"
 )
 WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript"
+WORKER = "cloudflare:index/worker:Worker"
+WORKER_VERSION = "cloudflare:index/workerVersion:WorkerVersion"
+WORKERS_DEPLOYMENT = "cloudflare:index/workersDeployment:WorkersDeployment"
+BINDING_HOLDERS: frozenset[str] = frozenset({WORKER_VERSION, WORKERS_SCRIPT})
+"""Resources that carry a worker's `bindings` (a version, or a script uploaded whole)."""
 CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain"
 ROUTE53_RECORD = "aws:route53/record:Record"
 POSTMARK_SERVER = "pulumi-python:dynamic/postmark:Server"

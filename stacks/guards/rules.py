@@ -33,7 +33,10 @@ from stacks.guards.resource_types import (
     QUEUE_CONSUMER,
     ROUTE53_RECORD,
     SECRETS_STORE_SECRET,
+    BINDING_HOLDERS,
     STATEFUL_TYPES,
+    WORKER,
+    WORKERS_DEPLOYMENT,
     WORKERS_SCRIPT,
 )
 from stacks.guards.view import Environment, ResourceView, is_known
@@ -115,11 +118,21 @@ def _bindings(view: ResourceView, kind: str | None = None) -> Iterator[Mapping[s
             yield b
 
 
-def _scripts(views: Sequence[ResourceView]) -> list[ResourceView]:
-    return [v for v in views if v.type == WORKERS_SCRIPT]
+def _binding_holders(views: Sequence[ResourceView]) -> list[ResourceView]:
+    """The resources carrying a worker's bindings: its versions (or a whole-script upload)."""
+    return [v for v in views if v.type in BINDING_HOLDERS]
+
+
+def _deployed_scripts(views: Sequence[ResourceView]) -> set[str]:
+    """Script names the stack deploys: each Worker's name (or a whole-script upload's)."""
+    names = [v.get("name") for v in views if v.type == WORKER]
+    names += [v.get("scriptName") for v in views if v.type == WORKERS_SCRIPT]
+    return {n for n in names if isinstance(n, str)}
 
 
 def _script_label(view: ResourceView) -> str:
+    if view.type not in BINDING_HOLDERS:
+        return f"worker version '{view.name}'"
     name = view.get("scriptName")
     return f"worker '{name}'" if isinstance(name, str) else f"worker '{view.name}'"
 
@@ -236,9 +249,8 @@ def queue_consumer_dead_letter_queue(
 def service_binding_target_exists(
     views: Sequence[ResourceView], config: PolicyConfig
 ) -> Iterator[tuple[str, str]]:
-    scripts = _scripts(views)
-    deployed = {s.get("scriptName") for s in scripts if isinstance(s.get("scriptName"), str)}
-    for script in scripts:
+    deployed = _deployed_scripts(views)
+    for script in _binding_holders(views):
         for b in _bindings(script, "service"):
             target = b.get("service")
             if not isinstance(target, str):
@@ -264,6 +276,8 @@ def service_binding_target_exists(
 # stacks.naming.foreign_environment tells whose they are); Secrets Store names carry `_STAGING`.
 HYPHEN_NAME_PROPS: dict[str, tuple[str, ...]] = {
     WORKERS_SCRIPT: ("scriptName",),
+    WORKER: ("name",),
+    WORKERS_DEPLOYMENT: ("scriptName",),
     KV_NAMESPACE: ("title",),
     D1_DATABASE: ("name",),
     QUEUE: ("queueName",),
@@ -292,7 +306,7 @@ def _physical_names(view: ResourceView, config: PolicyConfig) -> Iterator[tuple[
             value = view.get(prop)
             if isinstance(value, str) and value:
                 yield prop, value, style
-    if view.type == WORKERS_SCRIPT:
+    if view.type in BINDING_HOLDERS:
         for b in _bindings(view):
             field_style = BINDING_NAME_FIELDS.get(str(b.get("type")))
             if field_style is None:
@@ -349,7 +363,7 @@ def no_foreign_environment_names(view: ResourceView, config: PolicyConfig) -> It
     uses_config=True,
 )
 def no_service_binding_to_tenant_script(view: ResourceView, config: PolicyConfig) -> Iterator[str]:
-    if view.type != WORKERS_SCRIPT:
+    if view.type not in BINDING_HOLDERS:
         return
     for b in _bindings(view, "service"):
         target = b.get("service")
@@ -392,7 +406,7 @@ def looks_secret(binding_name: str) -> bool:
     "A binding named like a secret (*_KEY, *_TOKEN, *_SECRET, *PASSWORD*) is never plain_text.",
 )
 def secret_binding_not_plain_text(view: ResourceView, config: PolicyConfig) -> Iterator[str]:
-    if view.type != WORKERS_SCRIPT:
+    if view.type not in BINDING_HOLDERS:
         return
     for b in _bindings(view, "plain_text"):
         name = b.get("name")

@@ -1,17 +1,20 @@
-"""Rollback proof: repointing MAIL_SERVICE is one reviewed property, and its revert undoes it.
+"""Rollout and rollback proof: the MAIL_SERVICE migration as the runbook's PR sequence.
 
-A temporary git repository holds a copy of this project's program with three commits: prod and
-staging calling the legacy cosmos mail worker, the repoint to bookmarks-mail-worker, and
-`git revert` of it. Each diff runs the real pipeline (base in a git worktree and a subprocess,
-working tree in-process). The stacks are the repository's, mail delivery included.
+A temporary git repository holds a copy of this project's program with the commits of the
+runbook: auth calling the legacy cosmos mail worker; PR 1, a candidate version of auth calling
+bookmarks-mail-worker at 10%; PR 2, the candidate at 100%; PR 3, the candidate promoted to
+stable; and `git revert` of PR 1 (the rollback at the first step). Each diff runs the real
+pipeline (base in a git worktree and a subprocess, working tree in-process). The stacks are the
+repository's, mail delivery included.
 """
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from plan.diff.run import run_diff, stack_diff
-from plan.diff.sides import SideResult
+from plan.diff.run import run_diff
 from tests.plan_diff.gitrepo import (
     commit,
     git,
@@ -28,89 +31,148 @@ MAIL_SERVICE = {
     "prod": ("cosmos-mail-worker", "bookmarks-mail-worker"),
     "staging": ("cosmos-mail-worker-staging", "bookmarks-mail-worker-staging"),
 }
+VERSION = "cloudflare:index/workerVersion:WorkerVersion"
+DEPLOYMENT = "cloudflare:index/workersDeployment:WorkersDeployment"
 
 
-def write_stacks(root, use: int) -> None:
-    for stack, services in MAIL_SERVICE.items():
-        platform = platform_of(stack)
-        set_binding(platform, "auth", "MAIL_SERVICE", service=services[use])
-        write_stack(root, stack, platform)
+def legacy(stack: str) -> dict:
+    platform = copy.deepcopy(platform_of(stack))
+    set_binding(platform, "auth", "MAIL_SERVICE", service=MAIL_SERVICE[stack][0])
+    return platform
+
+
+def with_candidate(stack: str, percentage: float) -> dict:
+    platform = legacy(stack)
+    platform["workers"]["auth"]["candidate"] = {
+        "percentage": percentage,
+        "bindings": [{"name": "MAIL_SERVICE", "service": MAIL_SERVICE[stack][1]}],
+    }
+    return platform
+
+
+def promoted(stack: str) -> dict:
+    platform = copy.deepcopy(platform_of(stack))
+    set_binding(platform, "auth", "MAIL_SERVICE", service=MAIL_SERVICE[stack][1])
+    return platform
+
+
+STEPS = {
+    "legacy": legacy,
+    "pr1": lambda stack: with_candidate(stack, 10),
+    "pr2": lambda stack: with_candidate(stack, 100),
+    "pr3": promoted,
+}
+
+
+def write_step(root, step: str) -> None:
+    for stack in MAIL_SERVICE:
+        write_stack(root, stack, STEPS[step](stack))
 
 
 @pytest.fixture(scope="module")
 def diffs(tmp_path_factory):
-    """{name: DiffReport}: the repoint, and before the repoint vs after its revert."""
-    root = program_repo(tmp_path_factory.mktemp("rollback") / "repo")
-    write_stacks(root, use=0)
-    legacy = commit(root, "auth calls the legacy cosmos mail worker")
-    write_stacks(root, use=1)
-    repoint = commit(root, "Repoint MAIL_SERVICE to bookmarks-mail-worker")
-    git(root, "revert", "--no-edit", repoint)
-    reverted = git(root, "rev-parse", "HEAD")
-    assert reverted not in (legacy, repoint)
-
+    """{step: DiffReport of that commit against the one before}; "rollback" is the revert of
+    PR 1 against PR 1."""
+    root = program_repo(tmp_path_factory.mktemp("rollout") / "repo")
+    commits = {}
+    for step in STEPS:
+        write_step(root, step)
+        commits[step] = commit(root, f"step {step}")
     with program_modules_restored():
-        git(root, "checkout", "--quiet", repoint)
-        found = {"repoint": run_diff(root, legacy)}
-        git(root, "checkout", "--quiet", reverted)
-        found["round trip"] = run_diff(root, legacy)
+        found = {}
+        for before, after in (("legacy", "pr1"), ("pr1", "pr2"), ("pr2", "pr3")):
+            git(root, "checkout", "--quiet", commits[after])
+            found[after] = run_diff(root, commits[before])
+        git(root, "checkout", "--quiet", commits["pr1"])
+        git(root, "switch", "--quiet", "-c", "rollback")
+        git(root, "revert", "--no-edit", commits["pr1"])
+        found["rollback"] = run_diff(root, commits["pr1"])
+        found["round trip"] = run_diff(root, commits["legacy"])
     assert git(root, "worktree", "list", "--porcelain").count("worktree ") == 1
     return found
 
 
-def revert_diff(diffs, stack):
-    """Repoint -> revert, classified from the manifests both pipeline runs evaluated (the
-    repoint's working tree and the revert's), which spares a third ~3 s run."""
-    (before,) = [s for s in diffs["repoint"].stacks if s.stack == stack]
-    (after,) = [s for s in diffs["round trip"].stacks if s.stack == stack]
-    return stack_diff(stack, SideResult(manifest=before.head), SideResult(manifest=after.head))
-
-
-def only_change(report, stack):
+def stack_of(report, stack):
     (diff,) = [s for s in report.stacks if s.stack == stack]
-    return only_change_of(diff)
+    assert diff.errors == []
+    return diff
 
 
-def only_change_of(diff):
-    assert diff.errors == [] and diff.outputs == []
-    (change,) = diff.changes
-    (prop,) = change.properties
-    return change, prop
+def touched(diff) -> list[tuple[str, str, str]]:
+    """(op, type, name) of every changed resource."""
+    return sorted((c.op, c.type, c.name) for c in diff.changes)
 
 
-@pytest.mark.parametrize("stack", ["prod", "staging"])
-def test_repoint_is_one_binding_update_on_the_auth_script(diffs, stack):
-    change, prop = only_change(diffs["repoint"], stack)
-
-    assert (change.op, change.type, change.name) == (
-        "update",
-        "cloudflare:index/workersScript:WorkersScript",
-        "auth",
-    )
-    assert change.options == [] and change.old_urn is None
-    assert (prop.path, prop.old, prop.new) == (
-        "bindings[MAIL_SERVICE].service",
-        *MAIL_SERVICE[stack],
-    )
-    assert not (prop.replaces or prop.may_replace or prop.secret)
-    assert diffs["repoint"].dangers == [] and diffs["repoint"].errors == []
+def versions(diff, side: str) -> dict[str, str]:
+    """Version resource name -> role, on one side of the diff."""
+    manifest = diff.base if side == "base" else diff.head
+    outputs = manifest.outputs["workers"]["auth"]["versions"]
+    return {f"auth-version-{v['key']}": v["role"] for v in outputs}
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
-def test_revert_is_the_inverse_update(diffs, stack):
-    change, prop = only_change_of(revert_diff(diffs, stack))
+def test_pr1_uploads_the_candidate_and_splits_traffic_90_10(diffs, stack):
+    diff = stack_of(diffs["pr1"], stack)
+    (candidate,) = [n for n, role in versions(diff, "head").items() if role == "candidate"]
 
-    assert (change.op, change.name) == ("update", "auth")
-    assert (prop.path, prop.old, prop.new) == (
-        "bindings[MAIL_SERVICE].service",
-        *reversed(MAIL_SERVICE[stack]),
+    assert touched(diff) == [("add", VERSION, candidate), ("replace", DEPLOYMENT, "auth-deployment")]
+    (added,) = [c for c in diff.changes if c.op == "add"]
+    bindings = next(p.new for p in added.properties if p.path == "bindings")
+    assert {"name": "MAIL_SERVICE", "service": MAIL_SERVICE[stack][1], "type": "service"} in (
+        bindings
     )
+    (rollout,) = diff.rollout
+    assert [(s.role, s.percentage) for s in rollout.old] == [("stable", 100)]
+    assert [(s.role, s.percentage) for s in rollout.new] == [("stable", 90), ("candidate", 10)]
+    assert diffs["pr1"].dangers == []
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_pr2_moves_all_traffic_and_touches_only_the_deployment(diffs, stack):
+    diff = stack_of(diffs["pr2"], stack)
+
+    assert touched(diff) == [("replace", DEPLOYMENT, "auth-deployment")]
+    (rollout,) = diff.rollout
+    assert [(s.role, s.percentage) for s in rollout.new] == [("stable", 0), ("candidate", 100)]
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_pr3_promotion_keeps_the_candidate_version_and_changes_nothing_live(diffs, stack):
+    diff = stack_of(diffs["pr3"], stack)
+    old_versions = versions(diff, "base")
+    (stable_before,) = [n for n, role in old_versions.items() if role == "stable"]
+    (candidate_before,) = [n for n, role in old_versions.items() if role == "candidate"]
+
+    # The promoted version is the candidate's resource; the old stable one leaves the state
+    # (a WorkerVersion's delete does nothing in Cloudflare); the deployment is unchanged.
+    assert versions(diff, "head") == {candidate_before: "stable"}
+    assert touched(diff) == [("remove", VERSION, stable_before)]
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_rollback_of_pr1_touches_the_deployment_and_drops_the_candidate(diffs, stack):
+    diff = stack_of(diffs["rollback"], stack)
+    (candidate,) = [n for n, role in versions(diff, "base").items() if role == "candidate"]
+
+    assert touched(diff) == [("remove", VERSION, candidate), ("replace", DEPLOYMENT, "auth-deployment")]
+    (rollout,) = diff.rollout
+    assert [(s.role, s.percentage) for s in rollout.new] == [("stable", 100)]
+    assert diffs["rollback"].dangers == []
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
 def test_after_the_revert_the_stack_is_exactly_as_before(diffs, stack):
-    (diff,) = [s for s in diffs["round trip"].stacks if s.stack == stack]
+    diff = stack_of(diffs["round trip"], stack)
 
-    assert diff.errors == [] and diff.changes == [] and diff.outputs == []
-    assert diff.base.to_json() == diff.head.to_json()
+    assert diff.changes == [] and diff.outputs == [] and diff.rollout == []
+    assert without_annotations(diff.base.to_json()) == without_annotations(diff.head.to_json())
     assert len(diff.head.resources) > 10  # the whole platform was compared, not nothing
+
+
+def without_annotations(manifest: dict) -> dict:
+    """The manifest less the inputs the engine ignores once created (the creating commit)."""
+    for resource in manifest["resources"]:
+        for key in resource["ignore_changes"]:
+            assert key in resource["inputs"], f"{resource['urn']} ignores an input it lacks"
+            resource["inputs"].pop(key)
+    return manifest
