@@ -17,6 +17,7 @@ from plan.diff.properties import (
 )
 from plan.manifest import SECRET, UNKNOWN, Manifest, Resource
 from plan.replace_rules import is_stateful, replace_if_configured_keys, replace_keys
+from stacks.guards.resource_types import WORKER_VERSION
 
 OPTIONS = ("protect", "retain_on_delete", "delete_before_replace", "parent")
 
@@ -52,7 +53,29 @@ def match_resources(
         else:
             unmatched.discard(old)
             pairs.append((base_by[old], head_by[urn]))
-    return pairs, added, [base_by[urn] for urn in sorted(unmatched)]
+    removed = [base_by[urn] for urn in sorted(unmatched)]
+    return _new_versions(pairs, added, removed)
+
+
+def _new_versions(
+    pairs: list[tuple[Resource, Resource]], added: list[Resource], removed: list[Resource]
+) -> tuple[list[tuple[Resource, Resource]], list[Resource], list[Resource]]:
+    """A worker whose one version gave way to one new version (named after what makes it, so a
+    new name) reads as that version replaced, property by property; with a candidate added or
+    dropped, versions are added or removed as they are."""
+    by_parent: dict[str | None, tuple[list[Resource], list[Resource]]] = {}
+    for resource in added:
+        if resource.type == WORKER_VERSION:
+            by_parent.setdefault(resource.parent, ([], []))[1].append(resource)
+    for resource in removed:
+        if resource.type == WORKER_VERSION and resource.parent in by_parent:
+            by_parent[resource.parent][0].append(resource)
+    for old, new in by_parent.values():
+        if len(old) == 1 and len(new) == 1:
+            pairs.append((old[0], new[0]))
+            added.remove(new[0])
+            removed.remove(old[0])
+    return pairs, added, removed
 
 
 def _compare(old: Resource, new: Resource) -> ResourceChange | None:

@@ -47,7 +47,8 @@ def test_a_release_bump_reads_as_both_hashes_and_both_tags(repo):
     ]
     text = render_text(report).plain
     assert f"auth code: {V142[:12]}… → {V150[:12]}…, release v1.4.2 → v1.5.0" in text
-    assert f'contentSha256: "{V142}" -> "{V150}"' in text  # the exact hash, in full
+    assert f'workers.auth.bundle.sha256: "{V142}" -> "{V150}"' in text  # the exact hash, in full
+    assert "auth traffic: stable " in text  # a new stable version takes all the traffic
     assert f"`code: {V142[:12]}… → {V150[:12]}…, release v1.4.2 → v1.5.0`" in render_markdown(
         report
     )

@@ -61,7 +61,7 @@ def test_stack_missing_in_the_base_is_all_added(result):
         [],
     )
     assert {r["op"] for r in staging["resources"]} == {"add"}
-    assert "cloudflare:index/workersScript:WorkersScript" in {
+    assert "cloudflare:index/workerVersion:WorkerVersion" in {
         r["type"] for r in staging["resources"]
     }
     assert staging["summary"]["add"] == len(staging["resources"]) > 10

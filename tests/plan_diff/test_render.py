@@ -180,7 +180,7 @@ def test_json_schema_is_stable():
     (stack,) = data["stacks"]
     assert set(stack) == {
         "stack", "base", "working_tree", "errors", "summary", "resources", "outputs", "code",
-        "violations", "policy_checked",
+        "rollout", "violations", "policy_checked",
     }  # fmt: skip
     assert set(stack["resources"][0]) == {
         "op", "urn", "old_urn", "type", "name", "custom", "stateful", "dangerous",
