@@ -122,36 +122,176 @@ def test_up_creates_the_stack_and_a_second_preview_changes_nothing(deployed: Dep
     assert result.change_summary["same"] == created
 
 
-def test_mail_service_repoint_is_one_update_and_its_revert_restores_the_state(deployed: Deployed):
-    stack_file = deployed.project / STACK_FILE.format(stack=deployed.stack_name)
-    suffix = "-staging" if deployed.stack_name == "staging" else ""
-    before = comparable_state(deployed)
-    auth_script = urn_of(deployed, "cloudflare:index/workersScript:WorkersScript", "auth")
+VERSION = "cloudflare:index/workerVersion:WorkerVersion"
+DEPLOYMENT = "cloudflare:index/workersDeployment:WorkersDeployment"
+REPLACE_STEPS = {"replace", "create-replacement", "delete-replaced"}
 
-    text, count = MAIL_SERVICE_LINE.subn(rf"\1cosmos-mail-worker{suffix}", stack_file.read_text())
-    assert count == 1
-    stack_file.write_text(text)
-    git(deployed.project, "commit", "-q", "-am", "auth: MAIL_SERVICE -> cosmos-mail-worker")
 
-    result, steps = preview(deployed)
-    assert steps == [("update", auth_script)]
-    assert result.change_summary.get("update") == 1
+def touched(steps: list[tuple[str, str]]) -> dict[str, str]:
+    """URN -> what the engine did to it (the three steps of a replacement read as one)."""
+    ops: dict[str, set[str]] = {}
+    for op, urn in steps:
+        ops.setdefault(urn, set()).add(op)
+    return {
+        urn: "replace" if found & REPLACE_STEPS else "/".join(sorted(found))
+        for urn, found in ops.items()
+    }
 
-    up = deployed.run("up")
-    assert up.summary.resource_changes.get("update") == 1
-    bindings = deployed.cloud.script(deployed.stack_name, f"auth{suffix}")["bindings"]
-    assert {"name": "MAIL_SERVICE", "service": f"cosmos-mail-worker{suffix}"}.items() <= {
-        k: v for b in bindings if b["name"] == "MAIL_SERVICE" for k, v in b.items()
-    }.items()
 
+def auth_urns(deployed: Deployed) -> dict[str, str]:
+    """Role -> URN of auth's versions, and "deployment" -> its deployment's URN."""
+    state = deployed.exported()
+    (stack,) = [r for r in state["resources"] if r["type"] == "pulumi:pulumi:Stack"]
+    by_key = {
+        r["urn"].rsplit("-", 1)[-1]: r["urn"] for r in state["resources"] if r["type"] == VERSION
+    }
+    urns = {v["role"]: by_key[v["key"]] for v in stack["outputs"]["workers"]["auth"]["versions"]}
+    urns["deployment"] = urn_of(deployed, DEPLOYMENT, "auth-deployment")
+    return urns
+
+
+class StackFile:
+    """The scratch project's stack file, edited and committed as a pull request would."""
+
+    def __init__(self, deployed: Deployed):
+        self.deployed = deployed
+        self.path = deployed.project / STACK_FILE.format(stack=deployed.stack_name)
+        self.suffix = "-staging" if deployed.stack_name == "staging" else ""
+
+    def commit(self, message: str, edit) -> str:
+        text = edit(self.path.read_text())
+        self.path.write_text(text)
+        git(self.deployed.project, "commit", "-q", "-am", message)
+        return git(self.deployed.project, "rev-parse", "HEAD")
+
+    def mail_service(self, worker: str):
+        def edit(text: str) -> str:
+            text, count = MAIL_SERVICE_LINE.subn(rf"\g<1>{worker}{self.suffix}", text)
+            assert count == 1
+            return text
+
+        return edit
+
+    def candidate(self, percentage: int):
+        block = (
+            "      auth:\n"
+            "        candidate:\n"
+            f"          percentage: {percentage}\n"
+            "          bindings:\n"
+            "            - name: MAIL_SERVICE\n"
+            f"              service: bookmarks-mail-worker{self.suffix}\n"
+        )
+
+        def edit(text: str) -> str:
+            assert text.count("      auth:\n") == 1 and "candidate:" not in text
+            return text.replace("      auth:\n", block, 1)
+
+        return edit
+
+
+def test_mail_service_rollout_canary_rollback_full_and_promote(deployed: Deployed):
+    """The runbook's PR sequence, each step's engine steps and what Cloudflare then serves."""
+    cloud, stack, file = deployed.cloud, deployed.stack_name, StackFile(deployed)
+    auth = f"auth{file.suffix}"
+
+    # Before: auth calls the legacy cosmos mail worker (a direct repoint: a new version, all
+    # traffic to it).
+    file.commit("auth: MAIL_SERVICE -> cosmos-mail-worker", file.mail_service("cosmos-mail-worker"))
+    deployed.run("up")
+    legacy = auth_urns(deployed)
+    legacy_state = comparable_state(deployed)
+    ((stable, share),) = cloud.live_split(stack, auth)
+    assert (
+        share == 100
+        and binding(stable, "MAIL_SERVICE")["service"] == f"cosmos-mail-worker{file.suffix}"
+    )
+
+    # PR 1: a candidate calling bookmarks-mail-worker takes 10%.
+    pr1 = file.commit(
+        "auth: candidate MAIL_SERVICE -> bookmarks-mail-worker at 10%", file.candidate(10)
+    )
+    _, steps = preview(deployed)
+    deployed.run("up")
+    urns = auth_urns(deployed)
+    assert touched(steps) == {urns["candidate"]: "create", legacy["deployment"]: "replace"}
+    (kept, stable_share), (candidate, candidate_share) = cloud.live_split(stack, auth)
+    assert (kept["id"], stable_share, candidate_share) == (stable["id"], 90, 10)
+    assert binding(candidate, "MAIL_SERVICE")["service"] == f"bookmarks-mail-worker{file.suffix}"
+    assert candidate["annotations"]["workers/tag"] == pr1[:7]
+    assert candidate["annotations"]["workers/message"].startswith("auth: candidate MAIL_SERVICE")
+    uploaded = len(cloud.versions(stack, auth))
+    before_pr1 = without_deployment(legacy_state, legacy["deployment"])
+
+    # Rollback at PR 1: revert it. The deployment goes back to 100% of the stable version,
+    # which exists: nothing is uploaded, one resource (the deployment) is replaced, and the
+    # candidate leaves the state (a version's delete does nothing in Cloudflare).
     started = time.monotonic()
     git(deployed.project, "revert", "--no-edit", "HEAD")
-    rollback = deployed.run("up")
+    _, steps = preview(deployed)
+    deployed.run("up")
     seconds = time.monotonic() - started
+    assert touched(steps) == {urns["candidate"]: "delete", urns["deployment"]: "replace"}
+    assert len(cloud.versions(stack, auth)) == uploaded
+    ((live, share),) = cloud.live_split(stack, auth)
+    assert (live["id"], share) == (stable["id"], 100)
+    after = without_deployment(comparable_state(deployed), urns["deployment"])
+    assert state_differences(before_pr1, after) == []  # all but the new deployment's id
+    print(f"{stack}: git revert of the candidate to a converged up took {seconds:.1f} s")
 
-    assert rollback.summary.resource_changes.get("update") == 1
-    assert state_differences(before, comparable_state(deployed)) == []
-    print(f"{deployed.stack_name}: git revert to a converged up took {seconds:.1f} s")
+    # PR 1 again, then PR 2: the candidate takes all the traffic; only the deployment changes.
+    git(deployed.project, "revert", "--no-edit", "HEAD")
+    deployed.run("up")
+    urns = auth_urns(deployed)
+    candidate_id = cloud.live_split(stack, auth)[1][0]["id"]
+    file.commit(
+        "auth: candidate at 100%", lambda t: t.replace("percentage: 10\n", "percentage: 100\n", 1)
+    )
+    _, steps = preview(deployed)
+    deployed.run("up")
+    assert touched(steps) == {urns["deployment"]: "replace"}
+    ((live, share),) = cloud.live_split(stack, auth)
+    assert (live["id"], share) == (candidate_id, 100)
+
+    # PR 3: promote. The stable version becomes the candidate's own resource: nothing is
+    # uploaded or deployed; the old stable version only leaves the state.
+    uploaded = len(cloud.versions(stack, auth))
+    deployments = len(cloud.deployments(stack, auth))
+    file.commit("auth: promote the candidate", promote(file.suffix))
+    _, steps = preview(deployed)
+    deployed.run("up")
+    assert touched(steps) == {urns["stable"]: "delete"}
+    assert auth_urns(deployed) == {"stable": urns["candidate"], "deployment": urns["deployment"]}
+    assert len(cloud.versions(stack, auth)) == uploaded
+    assert len(cloud.deployments(stack, auth)) == deployments
+    ((live, share),) = cloud.live_split(stack, auth)
+    assert (live["id"], share) == (candidate_id, 100)
+    _, steps = preview(deployed)
+    assert steps == []
+
+
+def promote(suffix: str):
+    """The candidate's binding into the stable bindings, and no candidate."""
+
+    def edit(text: str) -> str:
+        start = text.index("        candidate:\n")
+        end = text.index("        bundle:\n", start)
+        text = text[:start] + text[end:]
+        text, count = MAIL_SERVICE_LINE_LEGACY.subn(rf"\g<1>bookmarks-mail-worker{suffix}", text)
+        assert count == 1
+        return text
+
+    return edit
+
+
+MAIL_SERVICE_LINE_LEGACY = re.compile(r"^(\s+service: )cosmos-mail-worker(-staging)?$", re.M)
+
+
+def without_deployment(state: list[dict], urn: str) -> list[dict]:
+    return [r for r in state if r["urn"] != urn]
+
+
+def binding(version: dict, name: str) -> dict:
+    return next(b for b in version["bindings"] if b["name"] == name)
 
 
 AUTH_BUNDLE = "examples/workers/auth.js"
@@ -171,13 +311,13 @@ def test_a_bundle_not_matching_its_pin_is_refused_before_anything_registers(depl
     assert state_differences(before, comparable_state(deployed)) == []
 
 
-def test_a_code_change_is_one_update_and_its_revert_uploads_the_pinned_bytes_again(
+def test_a_code_change_is_a_new_version_and_its_revert_deploys_the_pinned_bytes_again(
     deployed: Deployed,
 ):
     stack_file = deployed.project / STACK_FILE.format(stack=deployed.stack_name)
     bundle = deployed.project / AUTH_BUNDLE
-    suffix = "-staging" if deployed.stack_name == "staging" else ""
-    before = comparable_state(deployed)
+    auth = f"auth{'-staging' if deployed.stack_name == 'staging' else ''}"
+    before = auth_urns(deployed)
     old_sha = hashlib.sha256(bundle.read_bytes()).hexdigest()
     new_code = bundle.read_bytes() + b"// v2: the same worker, new bytes\n"
     new_sha = hashlib.sha256(new_code).hexdigest()
@@ -186,19 +326,28 @@ def test_a_code_change_is_one_update_and_its_revert_uploads_the_pinned_bytes_aga
     assert text.count(old_sha) == 1
     stack_file.write_text(text.replace(old_sha, new_sha))
     git(deployed.project, "commit", "-q", "-am", "auth: new bundle")
-    auth_script = urn_of(deployed, "cloudflare:index/workersScript:WorkersScript", "auth")
 
     _, steps = preview(deployed)
-    assert steps == [("update", auth_script)]
     deployed.run("up")
-    assert deployed.cloud.script(deployed.stack_name, f"auth{suffix}")["content_sha256"] == new_sha
+    after = auth_urns(deployed)
+    # Versions are immutable: the new code is a new version, the old one leaves the state.
+    assert touched(steps) == {
+        after["stable"]: "create",
+        before["stable"]: "delete",
+        before["deployment"]: "replace",
+    }
+    ((live, _),) = deployed.cloud.live_split(deployed.stack_name, auth)
+    assert live["modules"][0]["sha256"] == new_sha
 
     git(deployed.project, "revert", "--no-edit", "HEAD")
     deployed.run("up")
 
     assert bundle.read_bytes() != new_code
-    assert deployed.cloud.script(deployed.stack_name, f"auth{suffix}")["content_sha256"] == old_sha
-    assert state_differences(before, comparable_state(deployed)) == []
+    ((live, _),) = deployed.cloud.live_split(deployed.stack_name, auth)
+    assert live["modules"][0]["sha256"] == old_sha
+    assert auth_urns(deployed).keys() == before.keys()
+    _, steps = preview(deployed)
+    assert steps == []
 
 
 def test_refresh_in_a_fresh_process_converges_with_no_changes(deployed: Deployed):

@@ -185,6 +185,29 @@ class LocalCloud:
         account = self.cloudflare_state()["accounts"][self._facts(stack).account_id]
         return next(s for s in account["scripts"] if s["id"] == name)
 
+    def versions(self, stack: str, name: str) -> list[dict]:
+        """Every version uploaded of worker `name`, oldest first (the API never deletes one)."""
+        account = self.cloudflare_state()["accounts"][self._facts(stack).account_id]
+        tag = next(s["tag"] for s in account["scripts"] if s["id"] == name)
+        return sorted(
+            (v for v in account["versions"] if v["worker_tag"] == tag), key=lambda v: v["number"]
+        )
+
+    def deployments(self, stack: str, name: str) -> list[dict]:
+        """Every deployment of worker `name`, oldest first (the API never deletes one)."""
+        account = self.cloudflare_state()["accounts"][self._facts(stack).account_id]
+        tag = next(s["tag"] for s in account["scripts"] if s["id"] == name)
+        mine = [d for d in account["deployments"] if d["worker_tag"] == tag]
+        return sorted(mine, key=lambda d: d["created_on"])
+
+    def live_split(self, stack: str, name: str) -> list[tuple[dict, float]]:
+        """The newest deployment of worker `name`: (version, percentage) of each version."""
+        deployments = self.deployments(stack, name)
+        if not deployments:
+            return []
+        by_id = {v["id"]: v for v in self.versions(stack, name)}
+        return [(by_id[v["version_id"]], v["percentage"]) for v in deployments[-1]["versions"]]
+
     def inventory(self, stack: str) -> dict[str, list]:
         """What a stack made in the local cloud: everything but what was seeded before it."""
         facts = self._facts(stack)

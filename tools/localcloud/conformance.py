@@ -18,6 +18,11 @@ ENGINE_ONLY_TYPES = re.compile(r"^pulumi:(pulumi:Stack|providers:.*)$")
 ENGINE_ONLY_INPUTS = {"__provider", "__defaults"}
 PLACEHOLDER = re.compile(r"<[^<>]+>|\(known after apply\)")
 PLAN_SECRET = "[secret]"  # noqa: S105 - how the plan prints one
+PROVIDER_COMPUTED_INPUTS = {
+    "cloudflare:index/workerVersion:WorkerVersion": ("modules", "contentSha256"),
+}
+"""(list input, item field) the provider's check fills in: the module hash it reads from the
+file (the program does not set it; the version's name carries the pinned hash)."""
 
 
 def differences(plan: dict[str, Any], state: dict[str, Any]) -> list[str]:
@@ -46,8 +51,27 @@ def _resource(urn: str, plan: dict, engine: dict) -> list[str]:
             f"{urn}: protect {plan['protect']} in the plan, {engine.get('protect')} in the engine"
         )
     inputs = {k: v for k, v in (engine.get("inputs") or {}).items() if k not in ENGINE_ONLY_INPUTS}
-    found += [f"{urn}: {d}" for d in _value("inputs", plan["inputs"], inputs)]
+    inputs = _without_computed(plan["type"], inputs)
+    planned = dict(plan["inputs"])
+    # Kept at the value it had when created (ignore_changes): present on both sides, any value.
+    for key in plan.get("ignore_changes") or []:
+        if key in planned and key in inputs:
+            planned[key] = inputs[key]
+    found += [f"{urn}: {d}" for d in _value("inputs", planned, inputs)]
     return found
+
+
+def _without_computed(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    if type_ not in PROVIDER_COMPUTED_INPUTS:
+        return inputs
+    key, field = PROVIDER_COMPUTED_INPUTS[type_]
+    items = inputs.get(key)
+    if not isinstance(items, list):
+        return inputs
+    stripped = [
+        {k: v for k, v in i.items() if k != field} if isinstance(i, dict) else i for i in items
+    ]
+    return {**inputs, key: stripped}
 
 
 def _value(path: str, plan: Any, engine: Any) -> list[str]:
