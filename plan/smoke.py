@@ -41,10 +41,14 @@ class Outcome:
     """Why no answer came (`cannot resolve host 'x'`), or why the answer fails the check."""
     attempts: int
     passed: bool
+    target: str = "deployed"
+    """What answered: the deployment as it splits traffic, or one version of it pinned by
+    Cloudflare's version-override header (`stable`, `candidate`)."""
 
     @property
     def name(self) -> str:
-        return f"{self.worker} {METHOD} {self.check.path}"
+        pinned = "" if self.target == "deployed" else f" ({self.target})"
+        return f"{self.worker}{pinned} {METHOD} {self.check.path}"
 
     @property
     def expected(self) -> str:
@@ -69,6 +73,7 @@ class Outcome:
     def to_json(self) -> dict[str, object]:
         return {
             "worker": self.worker,
+            "target": self.target,
             "method": METHOD,
             "path": self.check.path,
             "expected": {"status": self.check.status, "bodyContains": self.check.body_contains},
@@ -78,14 +83,37 @@ class Outcome:
         }
 
 
-def run_check(client: httpx.Client, worker: str, base_url: str, check: SmokeCheckSpec) -> Outcome:
-    url = base_url.rstrip("/") + check.path
+@dataclass(frozen=True)
+class Target:
+    """Where a worker's checks go: its base URL, and the version to pin (None: as deployed)."""
+
+    worker: str
+    base_url: str
+    role: str = "deployed"
+    script_name: str | None = None
+    version_id: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """Cloudflare's version override: the request goes to that version of the script (it
+        must be in the script's current deployment)."""
+        if self.version_id is None:
+            return {}
+        return {VERSION_OVERRIDE_HEADER: f'{self.script_name}="{self.version_id}"'}
+
+
+VERSION_OVERRIDE_HEADER = "Cloudflare-Workers-Version-Overrides"
+
+
+def run_check(client: httpx.Client, target: Target, check: SmokeCheckSpec) -> Outcome:
+    worker, url = target.worker, target.base_url.rstrip("/") + check.path
     attempts = 0
 
     def attempt() -> tuple[int, str]:
         nonlocal attempts
         attempts += 1
-        with client.stream(METHOD, url, timeout=check.timeout_seconds) as response:
+        with client.stream(
+            METHOD, url, timeout=check.timeout_seconds, headers=target.headers()
+        ) as response:
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
@@ -99,30 +127,31 @@ def run_check(client: httpx.Client, worker: str, base_url: str, check: SmokeChec
         retry=retry_if_exception_type(RETRIED) | retry_if_result(lambda answer: answer[0] >= 500),
         retry_error_callback=lambda state: state.outcome.result(),  # the last answer, or raise
     )
+
+    def outcome(status: int | None, error: str | None, passed: bool = False) -> Outcome:
+        return Outcome(worker, check, status, error, attempts, passed, target.role)
+
     try:
         status, body = retrying(attempt)
     except httpx.TimeoutException:
-        return Outcome(
-            worker, check, None, f"timed out after {check.timeout_seconds} s", attempts, False
-        )
+        return outcome(None, f"timed out after {check.timeout_seconds} s")
     except httpx.HTTPError as err:
-        return Outcome(worker, check, None, _no_answer(err, url), attempts, False)
+        return outcome(None, _no_answer(err, url))
     if status != check.status:
-        return Outcome(worker, check, status, None, attempts, False)
+        return outcome(status, None)
     if check.body_contains is not None and check.body_contains not in body:
-        error = f"body without {check.body_contains!r} (starts {excerpt(body)!r})"
-        return Outcome(worker, check, status, error, attempts, False)
-    return Outcome(worker, check, status, None, attempts, True)
+        return outcome(status, f"body without {check.body_contains!r} (starts {excerpt(body)!r})")
+    return outcome(status, None, passed=True)
 
 
 def run_all(
-    checks: list[tuple[str, str, SmokeCheckSpec]], client: httpx.Client | None = None
+    checks: list[tuple[Target, SmokeCheckSpec]], client: httpx.Client | None = None
 ) -> list[Outcome]:
-    """Run every (worker, base URL, check) in order."""
+    """Run every (target, check) in order."""
     own = client is None
     client = client or httpx.Client(follow_redirects=False, trust_env=False)
     try:
-        return [run_check(client, worker, url, check) for worker, url, check in checks]
+        return [run_check(client, target, check) for target, check in checks]
     finally:
         if own:
             client.close()

@@ -1,8 +1,11 @@
-"""`python -m plan verify STACK --base-url WORKER=URL ...`: the stack's smoke checks, over HTTP.
+"""`python -m plan verify STACK --base-url WORKER=URL ... [--outputs FILE]`: smoke checks.
 
 The checks are each worker's `smoke:` list in Pulumi.STACK.yaml; where a worker is reached is
-given on the command line (the stack's outputs carry script names, not URLs). Exit 0 when every
-check passes, 1 when one fails, 2 on a config or usage error.
+given on the command line (the stack's outputs carry script names, not URLs). With the stack's
+outputs (`pulumi stack output --json`), a worker whose deployment splits traffic between a
+stable and a candidate version is checked once per version, each request pinned to it with
+Cloudflare's version-override header, so a failing candidate fails the run whatever its share.
+Exit 0 when every check passes, 1 when one fails, 2 on a config or usage error.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,6 +34,14 @@ def verify(
             "--base-url",
             metavar="WORKER=URL",
             help="Where a worker answers, e.g. auth=https://auth.example.com (repeatable).",
+        ),
+    ] = None,
+    outputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--outputs",
+            help="The stack's outputs (`pulumi stack output --json`): check each version of a "
+            "split deployment on its own.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a stable JSON report.")] = False,
@@ -63,8 +75,14 @@ def verify(
         )
     for name in sorted(set(urls) - set(with_checks)):
         typer.echo(f"note: worker '{name}' has no smoke checks; nothing to verify there", err=True)
+    stack_outputs = _read_outputs(outputs) if outputs is not None else None
     outcomes = run_all(
-        [(name, urls[name], check) for name in with_checks for check in workers[name].smoke]
+        [
+            (target, check)
+            for name in with_checks
+            for target in _targets(name, urls[name], stack_outputs)
+            for check in workers[name].smoke
+        ]
     )
     failed = [o for o in outcomes if not o.passed]
     if as_json:
@@ -83,6 +101,36 @@ def verify(
         typer.echo(f"stack '{stack}': {passed} of {len(outcomes)} smoke checks passed")
     if failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _read_outputs(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except OSError as err:
+        fail_config(f"error: --outputs {path}: cannot be read ({err.strerror})")
+    except json.JSONDecodeError as err:
+        fail_config(f"error: --outputs {path}: not JSON ({err.msg}, line {err.lineno})")
+    if not isinstance(data, dict) or not isinstance(data.get("workers"), dict):
+        fail_config(
+            f"error: --outputs {path}: no `workers` output; give this stack's "
+            "`pulumi stack output --json`"
+        )
+    return data
+
+
+def _targets(name: str, url: str, outputs: dict | None) -> list:
+    """The deployment as a whole, or each version it splits traffic between."""
+    from plan.smoke import Target
+
+    if outputs is None:
+        return [Target(name, url)]
+    worker = outputs["workers"].get(name)
+    if not isinstance(worker, dict):
+        fail_config(f"error: --outputs: no worker '{name}' in the stack's `workers` output")
+    live = [v for v in worker.get("versions") or [] if isinstance(v, dict) and v.get("percentage")]
+    if len(live) < 2:
+        return [Target(name, url)]
+    return [Target(name, url, v["role"], worker["scriptName"], v["id"]) for v in live]
 
 
 def _base_urls(given: list[str], workers: list[str]) -> dict[str, str]:
@@ -121,10 +169,10 @@ def _print_table(stack: str, outcomes) -> None:
     from rich.text import Text
 
     table = Table(title=f"smoke checks of stack '{stack}'", title_justify="left")
-    for column in ("worker", "check", "expected", "got", "result"):
+    for column in ("worker", "version", "check", "expected", "got", "result"):
         table.add_column(column, overflow="fold")
     for o in outcomes:
         result = Text("pass", style="green") if o.passed else Text("FAIL", style="bold red")
-        cells = (o.worker, f"GET {o.check.path}", o.expected, o.got)  # plain text, never markup
+        cells = (o.worker, o.target, f"GET {o.check.path}", o.expected, o.got)  # never markup
         table.add_row(*(Text(cell) for cell in cells), result)
     Console(file=sys.stdout, width=max(100, Console().width), highlight=False).print(table)

@@ -37,6 +37,10 @@ class FakeWorker:
 
     answers: dict[str, list[Answer]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    overrides: list[str | None] = field(default_factory=list)
+    """The version-override header of each request (None: not sent)."""
+    by_override: dict[str, Answer] = field(default_factory=dict)
+    """An answer for requests pinned to one version, whatever the path."""
     stopping: threading.Event = field(default_factory=threading.Event)
     url: str = ""
 
@@ -48,8 +52,11 @@ def worker() -> Iterator[FakeWorker]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
             fake.requests.append(self.path)
+            override = self.headers.get("Cloudflare-Workers-Version-Overrides")
+            fake.overrides.append(override)
             queue = fake.answers.get(self.path) or [Answer(404, "not found")]
             answer = queue.pop(0) if len(queue) > 1 else queue[0]
+            answer = fake.by_override.get(override or "", answer)
             if answer.delay and fake.stopping.wait(answer.delay):
                 return
             body = answer.body.encode()
@@ -217,6 +224,7 @@ def test_json_report(tmp_path, worker):
         "checks": [
             {
                 "worker": "auth",
+                "target": "deployed",
                 "method": "GET",
                 "path": "/health",
                 "expected": {"status": 200, "bodyContains": None},
@@ -226,6 +234,7 @@ def test_json_report(tmp_path, worker):
             },
             {
                 "worker": "auth",
+                "target": "deployed",
                 "method": "GET",
                 "path": "/ready",
                 "expected": {"status": 200, "bodyContains": None},
@@ -296,4 +305,68 @@ def test_a_bad_stack_file_exits_2(tmp_path, worker):
 
     assert result.exit_code == 2, result.output
     assert "edge-platform:platform.environment" in result.stderr
+    assert worker.requests == []
+
+
+# -- a deployment split between a stable and a candidate version --------------------------------
+
+STABLE_ID, CANDIDATE_ID = "11111111-aaaa", "22222222-bbbb"
+
+
+def split_outputs(tmp_path: Path, candidate_share: float = 10) -> Path:
+    path = tmp_path / "outputs.json"
+    versions = [{"role": "stable", "id": STABLE_ID, "percentage": 100 - candidate_share}]
+    versions.append({"role": "candidate", "id": CANDIDATE_ID, "percentage": candidate_share})
+    workers = {"auth": {"scriptName": "auth-staging", "versions": versions}}
+    path.write_text(json.dumps({"workers": workers}))
+    return path
+
+
+def test_each_version_of_a_split_is_checked_pinned_by_the_override_header(tmp_path, worker):
+    worker.answers["/health"] = [Answer(200, '{"ok":true}')]
+    worker.by_override[f'auth-staging="{CANDIDATE_ID}"'] = Answer(500, "candidate broken")
+    root = project(tmp_path, [{"path": "/health", "retries": 0}])
+
+    result = verify(
+        root, "--base-url", f"auth={worker.url}", "--outputs", str(split_outputs(tmp_path))
+    )
+
+    assert result.exit_code == 1, result.output
+    assert worker.overrides == [f'auth-staging="{STABLE_ID}"', f'auth-staging="{CANDIDATE_ID}"']
+    assert "FAILED auth (candidate) GET /health: expected 200, got 500" in result.stdout
+    assert "FAILED auth (stable)" not in result.stdout
+    assert "stack 'staging': 1 of 2 smoke checks passed" in result.stdout
+
+
+def test_a_deployment_with_one_live_version_is_checked_as_deployed(tmp_path, worker):
+    worker.answers["/health"] = [Answer(200, '{"ok":true}')]
+    root = project(tmp_path, [{"path": "/health"}])
+    outputs = split_outputs(tmp_path, candidate_share=100)
+
+    result = verify(root, "--base-url", f"auth={worker.url}", "--outputs", str(outputs), "--json")
+
+    assert result.exit_code == 0, result.output
+    assert worker.overrides == [None]
+    assert [c["target"] for c in json.loads(result.stdout)["checks"]] == ["deployed"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot be read"),
+        ("{not json", "not JSON"),
+        ('{"environment": "staging"}', "no `workers` output"),
+        ('{"workers": {"dispatcher": {}}}', "no worker 'auth'"),
+    ],
+)
+def test_unusable_outputs_are_a_usage_error(tmp_path, worker, content, message):
+    root = project(tmp_path, [{"path": "/health"}])
+    path = tmp_path / "outputs.json"
+    if content is not None:
+        path.write_text(content)
+
+    result = verify(root, "--base-url", f"auth={worker.url}", "--outputs", str(path))
+
+    assert result.exit_code == 2, result.output
+    assert message in result.output
     assert worker.requests == []

@@ -11,7 +11,8 @@ import json
 import os
 import secrets
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,22 +76,34 @@ def canary(key: str) -> str:
     return f"canary-{key}-{secrets.token_hex(8)}"
 
 
-@pytest.fixture(scope="module", params=STACKS)
-def deployed(request, tmp_path_factory) -> Iterator[Deployed]:
+@contextmanager
+def deployment(
+    root: Path, stack_name: str, prepare: Callable[[Path], None] | None = None
+) -> Iterator[Deployed]:
+    """A scratch project of `stack_name` on its own local cloud, after its first `up`.
+
+    prepare: changes the project before `up` (and is committed with the stack's secrets)."""
     try:
         engine.engine_root()
     except engine.EngineMissing as err:
         pytest.fail(str(err), pytrace=False)
-    stack_name = request.param
-    root = tmp_path_factory.mktemp(f"engine-{stack_name}")
     project = copy_project(root / "project")
     ensure_bundles(project, stack_name)
     facts = read_facts(project, stack_name)
     with LocalCloud(root / "cloud", [facts]) as cloud:
         canaries = {key: canary(key) for key in facts.secret_config_keys}
         stack = init_stack(cloud, project, stack_name, canaries)
+        if prepare is not None:
+            prepare(project)
         git(project, "add", "-A")
         git(project, "commit", "-q", "-m", f"stack init {stack_name}: secrets and local endpoints")
         deployed = Deployed(stack_name, project, cloud, stack, canaries)
         deployed.up_result = deployed.run("up")
+        yield deployed
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def deployed(request, tmp_path_factory) -> Iterator[Deployed]:
+    stack_name = request.param
+    with deployment(tmp_path_factory.mktemp(f"engine-{stack_name}"), stack_name) as deployed:
         yield deployed
