@@ -6,8 +6,15 @@ so nothing imports this module: tests exercise policy.crossguard directly, and r
 a subprocess the way the CLI does.
 """
 
+import io
+import os
 import sys
 from pathlib import Path
+
+# pulumi_policy writes the analyzer's port to sys.stdout.buffer without a flush; the CLI reads
+# it from a pipe, so unless PYTHONUNBUFFERED is set the port stays in the buffer and
+# `pulumi preview --policy-pack` waits forever. Unbuffered stdout makes it reach the CLI.
+sys.stdout = io.TextIOWrapper(os.fdopen(sys.stdout.fileno(), "wb", buffering=0), write_through=True)
 
 # The rules live in the repository's packages (policy, stacks), one directory up.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -4,13 +4,14 @@
 # otherwise that URL (s3://...).
 #   pulumi.sh STACK fingerprint        SHA-256 of the stack's state as `pulumi stack export`
 #                                      gives it (secrets stay ciphertext); only the hash is printed
+#   pulumi.sh STACK outputs            `pulumi stack output --json` (secret outputs stay "[secret]")
 #   pulumi.sh STACK run TITLE ARGS...  `pulumi ARGS --stack ...`: the output goes to the log, to the
 #                                      job summary under TITLE, and, cut to comment size, to
 #                                      $RUNNER_TEMP/pulumi-STACK.md; exits with pulumi's exit code
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-usage="usage: pulumi.sh STACK fingerprint | pulumi.sh STACK run TITLE ARGS..."
+usage="usage: pulumi.sh STACK fingerprint | pulumi.sh STACK outputs | pulumi.sh STACK run TITLE ARGS..."
 stack="${1:?$usage}"
 shift
 if [ -n "${PULUMI_BACKEND_URL:-}" ]; then
@@ -23,6 +24,9 @@ fi
 case "${1:-}" in
   fingerprint)
     pulumi stack export --stack "$ref" --non-interactive | sha256sum | cut -d' ' -f1
+    ;;
+  outputs)
+    pulumi stack output --json --stack "$ref" --non-interactive
     ;;
   run)
     title="${2:?$usage}"

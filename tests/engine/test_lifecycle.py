@@ -20,6 +20,7 @@ import pytest
 from pulumi import automation as auto
 
 from tests.engine.conftest import Deployed
+from tests.support.fake_worker import Answer, serve_fake_worker
 from tools.localcloud.conformance import differences
 from tools.localcloud.project import git, select_stack
 
@@ -292,6 +293,64 @@ def without_deployment(state: list[dict], urn: str) -> list[dict]:
 
 def binding(version: dict, name: str) -> dict:
     return next(b for b in version["bindings"] if b["name"] == name)
+
+
+CANDIDATE_LOG_LEVEL = (
+    "      auth:\n"
+    "        candidate:\n"
+    "          percentage: 10\n"
+    "          bindings:\n"
+    "            - name: LOG_LEVEL\n"
+    "              text: trace\n"
+)
+
+
+def test_a_failing_candidate_is_rolled_back_by_the_deploy_script(deployed: Deployed):
+    """deploy.yml's verify step (.github/scripts/verify-or-rollback.sh) on the real engine:
+    the candidate fails its smoke check, so the deployment goes back to 100% stable."""
+    cloud, stack, file = deployed.cloud, deployed.stack_name, StackFile(deployed)
+    auth = f"auth{file.suffix}"
+    ((stable, _),) = cloud.live_split(stack, auth)
+    file.commit(
+        "auth: candidate LOG_LEVEL=trace at 10%",
+        lambda t: t.replace("      auth:\n", CANDIDATE_LOG_LEVEL, 1),
+    )
+    deployed.run("up")
+    (_, _), (candidate, _) = cloud.live_split(stack, auth)
+    uploaded = len(cloud.versions(stack, auth))
+
+    with serve_fake_worker() as fake:
+        fake.answers["/health"] = [Answer(200, '{"ok":true}')]
+        fake.by_override[f'{auth}="{candidate["id"]}"'] = Answer(500, "candidate broken")
+        done = subprocess.run(
+            [".github/scripts/verify-or-rollback.sh", stack],
+            cwd=deployed.project,
+            env={
+                **cloud.env(),
+                "WORKER_URLS": f"auth={fake.url}",
+                "RUNNER_TEMP": str(deployed.project.parent),
+                "GITHUB_STEP_SUMMARY": str(deployed.project.parent / "summary.md"),
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    deployed.transcript += [done.stdout, done.stderr]
+
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "::error::" in done.stdout and "auth (candidate) GET /health" in done.stdout
+    assert "Rolled back" in done.stdout
+    assert "candidate:" not in file.path.read_text()
+    ((live, share),) = cloud.live_split(stack, auth)
+    assert (live["id"], share) == (stable["id"], 100)
+    assert len(cloud.versions(stack, auth)) == uploaded  # nothing uploaded by the rollback
+
+    # main would now be reverted; here: the same, so the next tests start from a clean stack.
+    git(deployed.project, "checkout", "--", file.path.name)
+    git(deployed.project, "revert", "--no-edit", "HEAD")
+    deployed.run("up")
+    _, steps = preview(deployed)
+    assert steps == []
 
 
 AUTH_BUNDLE = "examples/workers/auth.js"

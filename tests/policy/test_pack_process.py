@@ -148,3 +148,29 @@ def test_policy_config_overrides_the_stack_config(analyzer):
         assert diagnostics(response) == [(name, auth)]
     finally:
         analyzer.Configure(proto.ConfigureAnalyzerRequest())
+
+
+def test_the_pack_hands_its_port_to_the_cli_without_pythonunbuffered():
+    """As the CLI's language host starts it (`python policy ADDRESS`, stdout a pipe) on a
+    machine without PYTHONUNBUFFERED: the port must arrive, or `pulumi up --policy-pack` waits
+    forever (pulumi_policy writes it without a flush)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env |= {
+        "PULUMI_CONFIG": json.dumps({"edge-platform:platform": json.dumps(platform_of("prod"))}),
+        "PULUMI_PROJECT": "edge-platform",
+        "PULUMI_STACK": "prod",
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "policy"), "127.0.0.1:1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], STARTUP_SECONDS)
+        port = process.stdout.readline().decode().strip() if ready else ""
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert port.isdigit(), "no port on stdout: the CLI would wait for it forever"
