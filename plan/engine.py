@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import inspect
 import json
+import pickle
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -288,8 +289,21 @@ def _evaluate(
     config_dir = config_dir or project_dir
     bundle_dir = bundle_dir or config_dir
     config = read_stack_config(config_dir, stack)
-    with _program_from(project_dir), _event_loops():
+    with _program_from(project_dir), _event_loops(), _pickler_restored():
         return _evaluate_here(config, stack, config_dir, bundle_dir, run_kwargs)
+
+
+@contextmanager
+def _pickler_restored() -> Iterator[None]:
+    """The SDK's dynamic-provider serialization wraps `pickle._Pickler._batch_setitems` once more
+    for every dynamic resource and never unwraps it: in a process that evaluates stacks again
+    and again (the tests, the benchmark) the chain grows until pickling a provider raises
+    RecursionError. Each evaluation leaves pickle as it found it."""
+    original = pickle._Pickler._batch_setitems  # noqa: SLF001 (what the SDK patches)
+    try:
+        yield
+    finally:
+        pickle._Pickler._batch_setitems = original  # noqa: SLF001
 
 
 def _evaluate_here(

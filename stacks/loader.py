@@ -162,6 +162,10 @@ def _secret_keys_named(spec: PlatformSpec) -> list[tuple[str, str]]:
         for i, b in enumerate(w.bindings):
             if b.secret_text is not None:
                 wanted.append((f"workers.{worker}.bindings[{i}].secretText", b.secret_text))
+        for i, b in enumerate(w.candidate.bindings if w.candidate else []):
+            if b.secret_text is not None:
+                path = f"workers.{worker}.candidate.bindings[{i}].secretText"
+                wanted.append((path, b.secret_text))
     if spec.mail and spec.mail.webhook:
         wanted.append(("mail.webhook.bearerConfigKey", spec.mail.webhook.bearer_config_key))
     return wanted

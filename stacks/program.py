@@ -9,8 +9,8 @@ import pulumi
 import pulumi.runtime.config
 from pulumi.output import UNKNOWN
 
-from stacks.commit import deploying_commit
 from stacks import loader, platform
+from stacks.commit import deploying_commit
 from stacks.errors import ConfigError, Problem
 from stacks.stack_file import StackFileError, describe, read_stack_config, stack_file_path
 

@@ -276,7 +276,18 @@ def _two_decimals(value: float) -> float:
     return value
 
 
-Percentage = Annotated[float, Field(ge=0, le=MAX_PERCENTAGE), AfterValidator(_two_decimals)]
+def _a_number(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not a number; give a percentage from 0 to 100 (e.g. 10)")
+    return value
+
+
+Percentage = Annotated[
+    float,
+    Field(ge=0, le=MAX_PERCENTAGE),
+    BeforeValidator(_a_number),
+    AfterValidator(_two_decimals),
+]
 
 
 def _no_script_name(value: object) -> object:

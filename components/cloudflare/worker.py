@@ -164,9 +164,7 @@ class Worker(pulumi.ComponentResource):
                 zone_id=domain.zone_id,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.deployment]),
             )
-        self.register_outputs(
-            {"script_name": args.script_name, "versions": self.version_outputs()}
-        )
+        self.register_outputs({"script_name": args.script_name, "versions": self.version_outputs()})
 
     def version_outputs(self) -> list[dict[str, object]]:
         """Each version: its role, key, id, bundle hash and share of the traffic."""
@@ -196,7 +194,9 @@ def _validate(args: WorkerArgs) -> None:
     if len(set(keys)) != len(keys):
         raise ValueError(f"{where}: its versions are the same version ({keys[0]})")
     for version in args.versions:
-        duplicates = sorted(n for n, c in Counter(b.name for b in version.bindings).items() if c > 1)
+        duplicates = sorted(
+            n for n, c in Counter(b.name for b in version.bindings).items() if c > 1
+        )
         if duplicates:
             raise ValueError(f"{where} has duplicate bindings: {duplicates}")
         if not 0 <= version.percentage <= 100:

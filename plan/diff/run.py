@@ -10,8 +10,8 @@ from plan import worktree
 from plan.diff import policy
 from plan.diff.classify import diff_manifests
 from plan.diff.code import code_changes
-from plan.diff.rollout import rollout_changes
 from plan.diff.model import DiffReport, SideError, StackDiff
+from plan.diff.rollout import rollout_changes
 from plan.diff.sides import SideResult, evaluate_side
 from plan.stackfile import available_stacks
 

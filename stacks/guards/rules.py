@@ -24,6 +24,7 @@ from typing import Any, Literal
 from stacks import naming
 from stacks.guards.config import PolicyConfig
 from stacks.guards.resource_types import (
+    BINDING_HOLDERS,
     CUSTOM_DOMAIN,
     D1_DATABASE,
     DISPATCH_NAMESPACE,
@@ -33,7 +34,6 @@ from stacks.guards.resource_types import (
     QUEUE_CONSUMER,
     ROUTE53_RECORD,
     SECRETS_STORE_SECRET,
-    BINDING_HOLDERS,
     STATEFUL_TYPES,
     WORKER,
     WORKERS_DEPLOYMENT,
@@ -131,7 +131,7 @@ def _deployed_scripts(views: Sequence[ResourceView]) -> set[str]:
 
 
 def _script_label(view: ResourceView) -> str:
-    if view.type not in BINDING_HOLDERS:
+    if view.type != WORKERS_SCRIPT:
         return f"worker version '{view.name}'"
     name = view.get("scriptName")
     return f"worker '{name}'" if isinstance(name, str) else f"worker '{view.name}'"

@@ -333,7 +333,7 @@ def test_invalid_config_exits_2_with_its_key_path(tmp_path):
     assert "workers.auth.bindings[0].service" in result.stderr
 
 
-# --- the same bindings as the script the stack deploys (mock engine) -----------------------------
+# --- the same bindings as the version the stack deploys (mock engine) ----------------------------
 
 
 @pytest.fixture(scope="module")
@@ -353,15 +353,18 @@ def deployed(plain_project):
 
 
 @pytest.mark.parametrize("worker", ["auth", "bookmarks-mail-worker", "dispatcher"])
-def test_every_binding_matches_the_deployed_script(plain_project, deployed, tmp_path, worker):
+def test_every_binding_matches_the_deployed_worker_version(
+    plain_project, deployed, tmp_path, worker
+):
     config = generate(plain_project, tmp_path, worker, deployed.outputs)
-    script = next(
-        r
-        for r in deployed.resources
-        if r.custom and r.type.endswith("WorkersScript") and r.name == worker
-    )
-    inputs = script.inputs
-    assert config["name"] == inputs["scriptName"]
+    script_name = one_resource(deployed, "index/worker:Worker", worker).inputs["name"]
+    # The worker has one version (no candidate): the one that serves all its traffic.
+    [stable] = deployed.outputs["workers"][worker]["versions"]
+    assert (stable["role"], stable["percentage"]) == ("stable", 100)
+    inputs = one_resource(
+        deployed, "workerVersion:WorkerVersion", f"{worker}-version-{stable['key']}"
+    ).inputs
+    assert config["name"] == script_name
     assert config["compatibility_date"] == inputs["compatibilityDate"]
     assert config.get("compatibility_flags", []) == inputs.get("compatibilityFlags", [])
 
@@ -371,15 +374,24 @@ def test_every_binding_matches_the_deployed_script(plain_project, deployed, tmp_
     consumers = [
         r.inputs
         for r in deployed.resources
-        if r.type.endswith("QueueConsumer") and r.inputs["scriptName"] == inputs["scriptName"]
+        if r.type.endswith("QueueConsumer") and r.inputs["scriptName"] == script_name
     ]
     assert config.get("queues", {}).get("consumers", []) == [
         consumer_view(c, deployed.outputs) for c in consumers
     ]
 
 
+def one_resource(manifest, type_suffix: str, name: str):
+    [found] = [
+        r
+        for r in manifest.resources
+        if r.custom and r.type.endswith(type_suffix) and r.name == name
+    ]
+    return found
+
+
 def wrangler_view(script_bindings: list[dict], outputs: dict) -> dict[str, Any]:
-    """The deployed script's bindings, in wrangler's shape (secret text: absent, as wrangler
+    """The deployed version's bindings, in wrangler's shape (secret text: absent, as wrangler
     cannot hold it)."""
     d1_names = {d["id"]: d["name"] for d in outputs["d1Databases"].values()}
     view: dict[str, Any] = {}

@@ -115,7 +115,10 @@ def test_pr1_uploads_the_candidate_and_splits_traffic_90_10(diffs, stack):
     diff = stack_of(diffs["pr1"], stack)
     (candidate,) = [n for n, role in versions(diff, "head").items() if role == "candidate"]
 
-    assert touched(diff) == [("add", VERSION, candidate), ("replace", DEPLOYMENT, "auth-deployment")]
+    assert touched(diff) == [
+        ("add", VERSION, candidate),
+        ("replace", DEPLOYMENT, "auth-deployment"),
+    ]
     (added,) = [c for c in diff.changes if c.op == "add"]
     bindings = next(p.new for p in added.properties if p.path == "bindings")
     assert {"name": "MAIL_SERVICE", "service": MAIL_SERVICE[stack][1], "type": "service"} in (
@@ -154,7 +157,10 @@ def test_rollback_of_pr1_touches_the_deployment_and_drops_the_candidate(diffs, s
     diff = stack_of(diffs["rollback"], stack)
     (candidate,) = [n for n, role in versions(diff, "base").items() if role == "candidate"]
 
-    assert touched(diff) == [("remove", VERSION, candidate), ("replace", DEPLOYMENT, "auth-deployment")]
+    assert touched(diff) == [
+        ("remove", VERSION, candidate),
+        ("replace", DEPLOYMENT, "auth-deployment"),
+    ]
     (rollout,) = diff.rollout
     assert [(s.role, s.percentage) for s in rollout.new] == [("stable", 100)]
     assert diffs["rollback"].dangers == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -32,11 +34,13 @@ def test_a_violation_is_printed_with_rule_resource_and_message_and_exits_1(tmp_p
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert "stack 'staging': 1 policy violation" in lines
-    assert (
-        "  - [secret-binding-not-plain-text] auth (cloudflare:index/workersScript:WorkersScript)"
-        in lines
-    )
-    assert "binding SIGNING_SECRET of worker 'auth-staging' looks like a secret" in result.output
+    # The bindings are the version's: the violation names the auth worker's WorkerVersion.
+    version = re.escape("auth-version-") + "[0-9a-f]{10}"
+    rule = re.escape("  - [secret-binding-not-plain-text] ")
+    kind = re.escape(" (cloudflare:index/workerVersion:WorkerVersion)")
+    [label] = [line for line in lines if re.fullmatch(rule + version + kind, line)]
+    name = label.split("] ", 1)[1].split(" ", 1)[0]
+    assert f"binding SIGNING_SECRET of worker version '{name}' looks like a secret" in result.output
     assert "not-for-printing" not in result.output
 
 

@@ -18,6 +18,14 @@ def custom(manifest: Manifest, type_suffix: str, name: str) -> Resource:
     return find(manifest, type_suffix, name)
 
 
+def stable_version(manifest: Manifest, worker: str) -> Resource:
+    """The WorkerVersion holding `worker`'s bindings (its stable version)."""
+    [key] = [
+        v["key"] for v in manifest.outputs["workers"][worker]["versions"] if v["role"] == "stable"
+    ]
+    return find(manifest, "workerVersion:WorkerVersion", f"{worker}-version-{key}")
+
+
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_the_repository_stacks_pass_every_rule(stack_manifest, stack):
     assert check_manifest(stack_manifest(stack)) == []
@@ -55,7 +63,7 @@ def test_consumer_queue_id_placeholder_resolves_to_its_queue(stack_manifest):
 
 def test_external_workers_come_from_the_stack_file_by_default(stack_manifest):
     manifest = copy(stack_manifest("prod"))
-    auth = custom(manifest, "workersScript:WorkersScript", "auth")
+    auth = stable_version(manifest, "auth")
     auth.inputs["bindings"].append(
         {"name": "LEGACY_MAIL", "type": "service", "service": "cosmos-mail-worker"}
     )
@@ -81,7 +89,7 @@ def test_tenant_scripts_come_from_the_projects_stack_file(tenant_project):
     assert check_manifest(manifest, config) == []
 
     bound = copy(manifest)
-    dispatcher = custom(bound, "workersScript:WorkersScript", "dispatcher")
+    dispatcher = stable_version(bound, "dispatcher")
     dispatcher.inputs["bindings"].append({"name": "A", "type": "service", "service": "tenant-a"})
     found = check_manifest(bound, config)
     assert [v.rule for v in found] == ["no-service-binding-to-tenant-script"]

@@ -126,9 +126,10 @@ def test_a_fetched_release_asset_is_uploaded_from_bundles_tag_asset(tmp_path):
 
     manifest = evaluate_project(tmp_path, "staging")
 
-    script = find(manifest, "WorkersScript", "auth")
-    assert script.inputs["contentSha256"] == CODE_SHA
-    assert script.inputs["contentFile"] == "bundles/v1.5.0/auth.js"
+    [stable] = manifest.outputs["workers"]["auth"]["versions"]
+    assert stable["sha256"] == CODE_SHA  # the pin (the provider hashes the file it uploads)
+    version = find(manifest, "workerVersion:WorkerVersion", f"auth-version-{stable['key']}")
+    assert [m["contentFile"] for m in version.inputs["modules"]] == ["bundles/v1.5.0/auth.js"]
     assert manifest.outputs["workers"]["auth"]["bundle"] == {
         "release": "v1.5.0",
         "asset": "auth.js",

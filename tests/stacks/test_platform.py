@@ -1,5 +1,6 @@
 """The repository's staging and prod stacks, as a reviewer would check them."""
 
+import dataclasses
 import json
 
 import pytest
@@ -18,11 +19,38 @@ from tests.support.project import (
 )
 
 STACKS = ["staging", "prod"]
-SCRIPT = "workersScript:WorkersScript"
+VERSION = "workerVersion:WorkerVersion"
+DEPLOYMENT = "workersDeployment:WorkersDeployment"
 
 
 def suffix(stack: str) -> str:
     return "-staging" if stack == "staging" else ""
+
+
+def version(manifest, worker: str, role: str = "stable"):
+    """The WorkerVersion of `worker` in `role`, by the key the stack outputs for it."""
+    keys = [v["key"] for v in manifest.outputs["workers"][worker]["versions"] if v["role"] == role]
+    assert len(keys) == 1, f"expected one {role} version of {worker}, got {keys}"
+    return find(manifest, VERSION, f"{worker}-version-{keys[0]}")
+
+
+def managed(resource):
+    """`resource` without the inputs it ignores changes of (what a diff compares)."""
+    inputs = {k: v for k, v in resource.inputs.items() if k not in resource.ignore_changes}
+    return dataclasses.replace(resource, inputs=inputs)
+
+
+def deployment(manifest, worker: str):
+    """The WorkersDeployment of `worker` (a child of its component)."""
+    found = [
+        r
+        for r in manifest.resources
+        if r.custom
+        and r.type.endswith(DEPLOYMENT)
+        and r.parent.endswith(f"edge:cloudflare:Worker::{worker}")
+    ]
+    assert len(found) == 1, f"expected one deployment of {worker}, got {[r.name for r in found]}"
+    return found[0]
 
 
 @pytest.mark.parametrize(
@@ -31,15 +59,16 @@ def suffix(stack: str) -> str:
 )
 def test_mail_service_points_at_the_mail_worker_of_the_same_stack(stack_manifest, stack, target):
     manifest = stack_manifest(stack)
-    auth = find(manifest, SCRIPT, "auth")
-    assert auth.inputs["scriptName"] == f"auth{suffix(stack)}"
+    assert find(manifest, "worker:Worker", "auth").inputs["name"] == f"auth{suffix(stack)}"
+    assert deployment(manifest, "auth").inputs["scriptName"] == f"auth{suffix(stack)}"
+    auth = version(manifest, "auth")
     assert binding(auth, "MAIL_SERVICE") == {
         "name": "MAIL_SERVICE",
         "type": "service",
         "service": target,
     }
-    # The auth script waits for the mail worker's upload, so the binding always resolves.
-    assert find(manifest, SCRIPT, "bookmarks-mail-worker").urn in auth.dependencies
+    # The auth version waits for the mail worker's deployment, so the binding always resolves.
+    assert deployment(manifest, "bookmarks-mail-worker").urn in auth.dependencies
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -57,7 +86,7 @@ def test_dead_letter_queue_is_wired_into_the_consumer(stack_manifest, stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_mail_worker_bindings_point_at_resources_of_the_same_stack(stack_manifest, stack):
     manifest = stack_manifest(stack)
-    mail = find(manifest, SCRIPT, "bookmarks-mail-worker")
+    mail = version(manifest, "bookmarks-mail-worker")
     kv = find(manifest, "WorkersKvNamespace", "mail-state")
     d1 = find(manifest, "d1Database:D1Database", "mail-metadata")
     queue = find(manifest, "queue:Queue", "mail-outbox")
@@ -82,14 +111,20 @@ def test_no_name_of_the_other_environment(stack_manifest, stack):
     if stack == "prod":
         assert "-staging" not in text and "_STAGING" not in text
     else:
+        names = [
+            r.inputs.get("scriptName") for r in stack_manifest(stack).resources
+        ] + [  # a Worker's script name is its `name`
+            r.inputs.get("name")
+            for r in stack_manifest(stack).resources
+            if r.custom and r.type.endswith("index/worker:Worker")
+        ]
         for script in ("auth", "bookmarks-mail-worker", "dispatcher"):
-            assert f'"{script}"' not in json.dumps(
-                [r.inputs.get("scriptName") for r in stack_manifest(stack).resources]
-            )
+            assert f'"{script}"' not in json.dumps(names)
+            assert f"{script}-staging" in names
 
 
 def test_dispatcher_binds_the_tenant_namespace(stack_manifest):
-    dispatcher = find(stack_manifest("prod"), SCRIPT, "dispatcher")
+    dispatcher = version(stack_manifest("prod"), "dispatcher")
     assert binding(dispatcher, "TENANTS") == {
         "name": "TENANTS",
         "type": "dispatch_namespace",
@@ -227,7 +262,9 @@ def test_dkim_and_return_path_records_come_from_the_postmark_domain(stack_manife
     assert dkim.urn in verification.dependencies  # verify only once DNS is there
 
 
-def test_repointing_mail_service_changes_one_binding_only(stack_manifest, tmp_path):
+def test_repointing_mail_service_makes_a_new_version_differing_in_one_binding_only(
+    stack_manifest, tmp_path
+):
     p = platform_of("prod")
     p["workers"]["auth"]["bindings"][0]["service"] = "cosmos-mail-worker"
     write_project(tmp_path, "prod", p, bundles=False)
@@ -235,13 +272,31 @@ def test_repointing_mail_service_changes_one_binding_only(stack_manifest, tmp_pa
     changed = evaluate(REPO, "prod", config_dir=tmp_path)
     before = {r.urn: r for r in stack_manifest("prod").resources}
     after = {r.urn: r for r in changed.resources}
-    assert before.keys() == after.keys()
-    differing = [urn for urn in before if before[urn] != after[urn]]
-    auth = find(changed, SCRIPT, "auth")
-    assert differing == [auth.urn]
+    # A binding is part of what makes a version: a new version (its key changes) replaces the
+    # old one, and the deployment moves its traffic to it. Nothing else changes.
+    old_auth, auth = version(stack_manifest("prod"), "auth"), version(changed, "auth")
+    assert old_auth.urn != auth.urn
+    assert before.keys() - after.keys() == {old_auth.urn}
+    assert after.keys() - before.keys() == {auth.urn}
+    # Annotations name the commit a version or deployment was created by (the repository's
+    # HEAD vs none outside git here); they are in ignore_changes, so never a change.
+    differing = [
+        urn for urn in before.keys() & after.keys() if managed(before[urn]) != managed(after[urn])
+    ]
+    assert differing == [deployment(changed, "auth").urn]
+    assert deployment(changed, "auth").inputs["versions"] == [
+        {"versionId": f"<{auth.name}.id>", "percentage": 100}
+    ]
+    old_bindings = {b["name"]: b for b in old_auth.inputs["bindings"]}
+    new_bindings = {b["name"]: b for b in auth.inputs["bindings"]}
+    assert [n for n in old_bindings if old_bindings[n] != new_bindings[n]] == ["MAIL_SERVICE"]
+    assert old_bindings.keys() == new_bindings.keys()
     assert binding(auth, "MAIL_SERVICE")["service"] == "cosmos-mail-worker"
+    assert {k: v for k, v in managed(old_auth).inputs.items() if k != "bindings"} == {
+        k: v for k, v in managed(auth).inputs.items() if k != "bindings"
+    }
     # Bound to an external worker by name: no dependency on the mail worker any more.
-    assert find(changed, SCRIPT, "bookmarks-mail-worker").urn not in auth.dependencies
+    assert deployment(changed, "bookmarks-mail-worker").urn not in auth.dependencies
 
 
 def test_existing_postmark_server_is_adopted_only_when_asked(stack_manifest, tmp_path):
@@ -258,11 +313,11 @@ def test_workers_binding_each_other_still_build(tmp_path):
     mail = p["workers"]["bookmarks-mail-worker"]["bindings"]
     mail.append({"name": "AUTH", "service": "auth-staging"})
     manifest = evaluate(REPO, "staging", config_dir=write_project(tmp_path, "staging", p))
-    auth, mail_script = (
-        find(manifest, SCRIPT, "auth"),
-        find(manifest, SCRIPT, "bookmarks-mail-worker"),
-    )
-    assert binding(mail_script, "AUTH")["service"] == "auth-staging"
+    auth, mail_version = version(manifest, "auth"), version(manifest, "bookmarks-mail-worker")
+    assert binding(mail_version, "AUTH")["service"] == "auth-staging"
     assert binding(auth, "MAIL_SERVICE")["service"] == "bookmarks-mail-worker-staging"
-    # One edge of the cycle waits for its target; the other binds by name (no deadlock).
-    assert (mail_script.urn in auth.dependencies) != (auth.urn in mail_script.dependencies)
+    # One edge of the cycle waits for its target's deployment; the other binds by name (no
+    # deadlock).
+    auth_waits = deployment(manifest, "bookmarks-mail-worker").urn in auth.dependencies
+    mail_waits = deployment(manifest, "auth").urn in mail_version.dependencies
+    assert auth_waits != mail_waits

@@ -149,6 +149,4 @@ def test_a_base_tree_from_before_the_option_still_plans(project, monkeypatch):
 
     monkeypatch.setattr(program, "run", run_of_an_older_tree)
     manifest = evaluate_project(project, STACK)
-    assert (
-        find(manifest, "workersScript:WorkersScript", "auth").inputs["scriptName"] == "auth-staging"
-    )
+    assert find(manifest, "index/worker:Worker", "auth").inputs["name"] == "auth-staging"
