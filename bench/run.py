@@ -542,8 +542,8 @@ def report_diff(diff: dict[str, Any] | None, reference: dict[str, float]) -> lis
 
 def report_synthetic(syn: dict[str, Any] | None) -> list[str]:
     lines = [
-        "3. Marginal cost per resource: synthetic workers (WorkersScript + KV and plain-text "
-        "bindings), in-process"
+        "3. Marginal cost per resource: synthetic workers (Worker, WorkerVersion with KV and "
+        "plain-text bindings, WorkersDeployment), in-process"
     ]
     if syn is None:
         return [*lines, "  skipped"]
@@ -552,8 +552,8 @@ def report_synthetic(syn: dict[str, Any] | None) -> list[str]:
     mg = marginal(syn["runs"])
     labels = {
         "program": "program: evaluate + render_show + to_json",
-        "floor": "floor: WorkersScript loop, plain MockMonitor",
-        "floor_same_graph": "floor, same graph (component + script)",
+        "floor": "floor: Worker/version/deployment loop, plain MockMonitor",
+        "floor_same_graph": "floor, same graph (component + its 3)",
     }
     rows = [
         [
@@ -561,7 +561,7 @@ def report_synthetic(syn: dict[str, Any] | None) -> list[str]:
             "side",
             "registered",
             "custom",
-            "scripts",
+            "versions",
             "median",
             "runs",
             "ms/registered",
@@ -591,8 +591,8 @@ def report_synthetic(syn: dict[str, Any] | None) -> list[str]:
         "0-worker run is its baseline"
     )
     lines.append(
-        "  the program registers 2 resources per worker (Worker component + WorkersScript); "
-        "the plain floor 1: costs are normalised per registered resource"
+        "  the program registers 4 resources per worker (component + Worker, version, "
+        "deployment), the plain floor 3: costs are normalised per registered resource"
     )
     sized = [n for n in sizes if n != "0"]
     lines.append(

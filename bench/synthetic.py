@@ -2,17 +2,19 @@
 
 `bench.run` runs this module in one fresh subprocess (`python -m bench.synthetic SIZES...`); it
 prints one JSON object on stdout and progress on stderr. For each size N, three sides register N
-WorkersScripts with identical inputs (a KV binding to one shared namespace, a plain-text binding),
-each in a fresh context:
+workers (a Worker, one WorkerVersion with a KV binding to one shared namespace and a plain-text
+binding, a WorkersDeployment at 100%) with identical inputs, each in a fresh context:
 
 - program: a generated platform config (N workers) run through `plan.engine.evaluate`: stack
-  file read, pydantic validation, topology checks, bundle hashing, a Worker component around each
-  script, RecordingMonitor capture into a Manifest; then `render_show(manifest)` and
+  file read, pydantic validation, topology checks, bundle hashing, a Worker component around
+  each worker's three resources, RecordingMonitor capture into a Manifest; then
+  `render_show(manifest)` and
   `json.dumps(manifest.to_json())` as `plan show` / `plan show --json` do.
 - floor: `pulumi.runtime.set_mocks` with a trivial Mocks and the SDK's plain MockMonitor, and a
-  loop creating `cloudflare.WorkersScript` directly under `@pulumi.runtime.test`. One
-  registration per worker (the program registers two: the component and its script).
-- floor_same_graph: the floor with each script (and the KV namespace) under a bare
+  loop creating the same Worker, WorkerVersion and WorkersDeployment directly under
+  `@pulumi.runtime.test`. Three registrations per worker (the program registers four: the
+  component too).
+- floor_same_graph: the floor with each worker's resources (and the KV namespace) under a bare
   ComponentResource, so it registers exactly what the program registers, in the same shape, with
   no capture and no rendering.
 
@@ -58,6 +60,8 @@ ACCOUNT = "0b7e3c2f1a4d4e6f8a9b0c1d2e3f4a5b"
 COMPAT_DATE = "2025-09-01"
 FAKE_SHA256 = "0" * 64
 KINDS = ("program", "floor", "floor_same_graph")
+VERSION_TYPE = "WorkerVersion"
+"""What the `scripts` counters count: one worker version per worker."""
 
 
 def worker_key(i: int) -> str:
@@ -73,7 +77,8 @@ def platform_config(n: int) -> dict[str, Any]:
         "kvNamespaces": {"shared-kv": {}},
         "workers": {
             worker_key(i): {
-                "bundle": f"bundles/{worker_key(i)}.js",
+                # write_project writes the file and pins its real SHA-256.
+                "bundle": {"path": f"bundles/{worker_key(i)}.js", "sha256": FAKE_SHA256},
                 "compatibilityDate": COMPAT_DATE,
                 "compatibilityFlags": ["nodejs_compat"],
                 "bindings": [
@@ -104,7 +109,7 @@ def run_program(root: Path) -> dict[str, Any]:
         "to_json": done - rendered,
         "registered": len(manifest.resources),
         "custom": sum(1 for r in manifest.resources if r.custom),
-        "scripts": sum(1 for r in manifest.resources if r.type.endswith("WorkersScript")),
+        "scripts": sum(1 for r in manifest.resources if r.type.endswith(VERSION_TYPE)),
         "output_chars": len(text) + len(as_json),
     }
 
@@ -133,7 +138,7 @@ class CountingMonitor(pulumi_mocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             self.registered += 1
             self.custom += request.custom
-            self.scripts += request.type.endswith("WorkersScript")
+            self.scripts += request.type.endswith(VERSION_TYPE)
         return super().RegisterResource(request)
 
 
@@ -158,19 +163,35 @@ def _floor(n: int, bundle_dir: Path, same_graph: bool) -> dict[str, Any]:
         for i in range(n):
             key = worker_key(i)
             parent = component("bench:floor:Worker", key)
-            cloudflare.WorkersScript(
-                key,
+            worker = cloudflare.Worker(
+                key, account_id=ACCOUNT, name=f"{key}-staging", opts=under(parent)
+            )
+            version = cloudflare.WorkerVersion(
+                f"{key}-version",
                 account_id=ACCOUNT,
-                script_name=f"{key}-staging",
-                content_file=str(bundle_dir / f"bundles/{key}.js"),
-                content_sha256=FAKE_SHA256,
+                worker_id=worker.id,
                 main_module="index.js",
                 compatibility_date=COMPAT_DATE,
                 compatibility_flags=["nodejs_compat"],
+                modules=[
+                    {
+                        "name": "index.js",
+                        "content_type": "application/javascript+module",
+                        "content_file": str(bundle_dir / f"bundles/{key}.js"),
+                    }
+                ],
                 bindings=[
                     {"name": "LOG_LEVEL", "type": "plain_text", "text": "info"},
                     {"name": "STATE", "type": "kv_namespace", "namespace_id": kv.id},
                 ],
+                opts=under(parent),
+            )
+            cloudflare.WorkersDeployment(
+                f"{key}-deployment",
+                account_id=ACCOUNT,
+                script_name=worker.name,
+                strategy="percentage",
+                versions=[{"version_id": version.id, "percentage": 100}],
                 opts=under(parent),
             )
             if parent is not None:
@@ -219,7 +240,7 @@ class UnrecordingMonitor(RecordingMonitor):
         if request.type != "pulumi:pulumi:Stack":
             self.registered += 1
             self.custom += request.custom
-            self.scripts += request.type.endswith("WorkersScript")
+            self.scripts += request.type.endswith(VERSION_TYPE)
         return pulumi_mocks.MockMonitor.RegisterResource(self, request)
 
 

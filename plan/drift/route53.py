@@ -12,21 +12,19 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    EndpointConnectionError,
-    NoCredentialsError,
-)
-
 from plan.drift.findings import CheckUnavailable
 
+# boto3 is imported where it is used: every `python -m plan` command (a `plan show` too)
+# registers `drift`, and loading boto3 costs about 0.1 s.
+
 # A scheduled check should fail fast and clearly, not retry for minutes.
-CLIENT_CONFIG = Config(
-    retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=15
-)
+CLIENT_SETTINGS = {
+    "retries": {"max_attempts": 3, "mode": "standard"},
+    "connect_timeout": 5,
+    "read_timeout": 15,
+}
+CLIENT_CONFIG = None
+"""A botocore `Config` to use instead of CLIENT_SETTINGS (tests shorten the retries)."""
 _REFUSED_CREDENTIALS = frozenset(
     {"AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken"}
 )
@@ -53,9 +51,13 @@ class Route53:
     def __init__(self, endpoint_url: str | None = None) -> None:
         # Route 53 is global and signs in us-east-1 unless the environment says otherwise.
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        import boto3
+        from botocore.config import Config
+
+        config = CLIENT_CONFIG or Config(**CLIENT_SETTINGS)
         # A session of its own: boto3's default one caches credentials across calls.
         self._client = boto3.session.Session().client(
-            "route53", endpoint_url=endpoint_url or None, region_name=region, config=CLIENT_CONFIG
+            "route53", endpoint_url=endpoint_url or None, region_name=region, config=config
         )
         self.endpoint = self._client.meta.endpoint_url
 
@@ -79,6 +81,13 @@ class Route53:
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            EndpointConnectionError,
+            NoCredentialsError,
+        )
+
         try:
             yield
         except NoCredentialsError:
