@@ -276,7 +276,8 @@ def _service_target(platform: Platform, script_name: str) -> cf.bindings.ScriptR
 
 
 def _build_order(spec: PlatformSpec) -> list[str]:
-    """Workers sorted so that a service binding's target is uploaded before the caller."""
+    """Workers sorted so that a service binding's target (of the stable version or the
+    candidate) is deployed before the caller."""
     env = spec.environment
     by_script = {naming.physical(k, env): k for k in spec.workers}
     order: dict[str, None] = {}  # insertion-ordered set
@@ -286,7 +287,8 @@ def _build_order(spec: PlatformSpec) -> list[str]:
         if key in order or key in visiting:
             return  # done, or a cycle: the back edge binds by name
         visiting.add(key)
-        for b in spec.workers[key].bindings:
+        w = spec.workers[key]
+        for b in [*w.bindings, *(w.candidate.bindings if w.candidate else [])]:
             if b.kind == "service" and b.service in by_script:
                 visit(by_script[b.service])
         visiting.discard(key)

@@ -393,3 +393,23 @@ def test_a_candidates_unset_secret_text_plans_as_an_unknown_secret(tmp_path):
     assert binding(candidate, "SIGNING_KEY")["type"] == "secret_text"
     assert candidate.secret_inputs == ["bindings[SIGNING_KEY].text"]
     assert "SIGNING_KEY" not in {b["name"] for b in version(manifest, "stable").inputs["bindings"]}
+
+
+def test_a_candidate_calling_a_declared_worker_waits_for_its_deployment(tmp_path):
+    # Stable auth calls the external legacy worker; only the candidate calls the declared one,
+    # so only the candidate orders auth after bookmarks-mail-worker ("Could not resolve service
+    # binding" if its version were uploaded first).
+    platform = with_candidate(
+        {
+            "percentage": 10,
+            "bindings": [{"name": "MAIL_SERVICE", "service": "bookmarks-mail-worker-staging"}],
+        }
+    )
+    for entry in platform["workers"]["auth"]["bindings"]:
+        if entry["name"] == "MAIL_SERVICE":
+            entry["service"] = "cosmos-mail-worker-staging"
+    manifest = evaluate(tmp_path, platform)
+
+    target = deployment(manifest, "bookmarks-mail-worker").urn
+    assert target in version(manifest, "candidate").dependencies
+    assert target not in version(manifest, "stable").dependencies
