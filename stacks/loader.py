@@ -11,7 +11,7 @@ import gzip
 import hashlib
 import os
 import types
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -96,15 +96,25 @@ def load(
     missing_bundles: MissingBundles = "error",
     missing_secrets: MissingSecrets = "error",
     config_keys: Collection[str] = (),
+    platform_secret: bool = False,
 ) -> LoadedPlatform:
     """Validate `raw` (the `platform` config object) completely or raise ConfigError.
 
     config_keys: every stack config key that is set, fully qualified (`edge-platform:platform`,
-    `aws:region`), to name a misspelt key. missing_secrets: "error" reports a secret config key
-    that is not set; "unknown" accepts it and lists it in `unset_secrets` (plan and preview).
+    `aws:region`), to name a misspelt key. platform_secret: the runtime marks the platform key
+    secret, i.e. the CLI decrypted a secure value inside it (refused). missing_secrets: "error"
+    reports a secret config key that is not set; "unknown" accepts it and lists it in
+    `unset_secrets` (plan and preview).
     """
     if raw is None:
         raise ConfigError(stack, [_missing_platform(stack, config_keys)])
+    # Refused before anything reads it: the program reads the platform object as plain data,
+    # so a secret inside it would be handled (and shown in plans) as clear text.
+    secure = [Problem(path, _secure_inside(stack)) for path in _secure_paths(raw, ())]
+    if not secure and platform_secret:  # the CLI decrypted it already: where is unknown
+        secure = [Problem("", _secure_inside(stack))]
+    if secure:
+        raise ConfigError(stack, secure)
     try:
         spec = PlatformSpec.model_validate(raw)
     except ValidationError as err:
@@ -141,6 +151,29 @@ def load(
 
 
 # --- the platform key itself, and other keys of the project's namespace -------------------------
+
+
+def _secure_inside(stack: str) -> str:
+    return (
+        "holds a secure value; secrets never go inside the platform object (it is read as "
+        "plain data, and plans would show the value). Set the secret as a key of its own with "
+        f"{set_secret_command('<key>', stack)} and name it: `secretText: <key>` on a binding, "
+        "`configKey: <key>` under `secrets`"
+    )
+
+
+def _secure_paths(value: Any, parts: tuple[Any, ...]) -> Iterator[str]:
+    """Key paths of the `{secure: ...}` entries in the raw platform object (as the stack file
+    holds them: `pulumi config set --path --secret` writes them so)."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            yield _path(parts)
+            return
+        for key, item in value.items():
+            yield from _secure_paths(item, (*parts, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _secure_paths(item, (*parts, index))
 
 
 def _missing_platform(stack: str, config_keys: Collection[str]) -> Problem:

@@ -52,6 +52,7 @@ def run(
         missing_bundles=missing_bundles,
         missing_secrets=missing_secrets,
         config_keys=_config_keys(),
+        platform_secret=pulumi.runtime.is_config_secret(f"{CONFIG_NAMESPACE}:platform"),
     )
     for bundle in loaded.bundles.values():
         if not bundle.present:

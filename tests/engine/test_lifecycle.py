@@ -19,7 +19,7 @@ import time
 import pytest
 from pulumi import automation as auto
 
-from tests.engine.conftest import Deployed
+from tests.engine.conftest import Deployed, canary
 from tests.support.fake_worker import Answer, serve_fake_worker
 from tools.localcloud.conformance import differences
 from tools.localcloud.project import git, select_stack
@@ -435,6 +435,26 @@ def test_policy_pack_passes_the_stack_and_blocks_a_plain_text_secret(deployed: D
     finally:
         stack_file.write_text(original)
     assert "secret-binding-not-plain-text" in str(failed.value)
+
+
+def test_a_secret_set_inside_the_platform_object_is_refused_and_never_shown(deployed: Deployed):
+    """A stack file is data to the credentialed PR preview; a secure value moved inside the
+    platform object would be decrypted by the CLI and read as plain text (a text binding the
+    preview prints). The program refuses it before registering anything."""
+    stack_file = deployed.project / STACK_FILE.format(stack=deployed.stack_name)
+    original = stack_file.read_text()
+    value = canary("nested")
+    deployed.canaries["nested"] = value  # the leak check below looks for it too
+    path = "edge-platform:platform.workers.auth.bindings[1].text"
+    deployed.cli("config", "set", "--path", "--secret", path, value)
+    try:
+        assert "secure:" in stack_file.read_text()
+        with pytest.raises(auto.CommandError) as failed:
+            deployed.run("preview")
+    finally:
+        stack_file.write_text(original)
+    assert "edge-platform:platform: holds a secure value" in str(failed.value)
+    assert value not in str(failed.value)
 
 
 def test_no_secret_reaches_state_outputs_or_logs(deployed: Deployed):

@@ -305,3 +305,34 @@ def test_plan_exits_2_with_every_problem(tmp_path):
     assert "2 config problems" in result.output
     assert "workers.auth.bindings[0].service" in result.output
     assert "workers.auth.customDomains[0].hostname" in result.output
+
+
+def test_a_secure_value_inside_the_platform_object_is_refused_at_its_path():
+    # `pulumi config set --path --secret 'edge-platform:platform.workers.auth...'` writes this;
+    # read as plain data, the value would be shown in clear by every plan.
+    platform = platform_of("staging")
+    platform["workers"]["auth"]["bindings"][1]["text"] = {"secure": "v1:AAAA:BBBB"}
+
+    found = problems(platform)
+
+    assert found == [
+        "edge-platform:platform.workers.auth.bindings[1].text: holds a secure value; secrets "
+        "never go inside the platform object (it is read as plain data, and plans would show "
+        "the value). Set the secret as a key of its own with `pulumi config set --secret <key> "
+        "-s staging` and name it: `secretText: <key>` on a binding, `configKey: <key>` under "
+        "`secrets`"
+    ]
+
+
+def test_a_platform_object_the_cli_decrypted_is_refused():
+    with pytest.raises(ConfigError) as err:
+        load(
+            "staging",
+            platform_of("staging"),
+            project_dir=Path("/nonexistent"),
+            config_key=lambda _key: SET_AS_SECRET,
+            missing_bundles="unknown",
+            platform_secret=True,
+        )
+    (problem,) = err.value.problems
+    assert str(problem).startswith("edge-platform:platform: holds a secure value")
