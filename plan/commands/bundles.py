@@ -15,6 +15,7 @@ from plan.cli import Options, app, fail_config
 from plan.commands.wrangler import load_platform
 from plan.stackfile import StackFileError
 from stacks.errors import ConfigError
+from stacks.loader import short_hash
 
 
 @app.command("bundles")
@@ -22,18 +23,26 @@ def bundles(
     stacks: Annotated[list[str], typer.Argument(help="Stacks whose release pins to list.")],
 ) -> None:
     """List the release assets STACKS pin (release, asset, sha256, file; tab-separated)."""
-    pins: dict[tuple[str, str, str], str] = {}
+    pins: dict[tuple[str, str, str], list[str]] = {}  # (release, asset, sha256) -> where
     for stack in stacks:
         try:
             loaded = load_platform(stack, Options.config_dir)
         except (ConfigError, StackFileError) as err:
             fail_config(str(err))
-        for worker in loaded.spec.workers.values():
-            pin = worker.bundle
-            if pin.release is not None:
-                pins[(pin.release, pin.asset, pin.sha256)] = pin.file
-    files: dict[str, str] = {}
-    for (release, asset, sha256), file in sorted(pins.items()):
-        if files.setdefault(file, sha256) != sha256:
-            fail_config(f"release {release} asset {asset} is pinned with two different hashes")
-        typer.echo(f"{release}\t{asset}\t{sha256}\t{file}")
+        for name, worker in loaded.spec.workers.items():
+            candidate = worker.candidate.bundle if worker.candidate else None
+            for where, pin in (("bundle", worker.bundle), ("candidate.bundle", candidate)):
+                if pin is not None and pin.release is not None:
+                    key = (pin.release, pin.asset, pin.sha256)
+                    pins.setdefault(key, []).append(f"Pulumi.{stack}.yaml workers.{name}.{where}")
+    first: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for (release, asset, sha256), places in sorted(pins.items()):
+        seen = first.setdefault((release, asset), (sha256, places))
+        if seen[0] != sha256:
+            fail_config(
+                f"error: release {release} asset {asset} is pinned with two hashes: "
+                f"{short_hash(seen[0])} at {', '.join(seen[1])}; {short_hash(sha256)} at "
+                f"{', '.join(places)}. A release asset has one content: pin the same sha256 "
+                "everywhere (`sha256sum` of the fetched asset)"
+            )
+        typer.echo(f"{release}\t{asset}\t{sha256}\tbundles/{release}/{asset}")

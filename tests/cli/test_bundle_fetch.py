@@ -105,3 +105,52 @@ def test_a_bad_pin_stops_before_any_download(project):
     assert done.returncode != 0
     assert "workers.auth.bundle.sha256" in done.stderr
     assert not (root / "gh-calls").exists()
+
+
+def test_a_candidates_release_asset_is_fetched_too(project):
+    root, bin_dir, releases = project
+    (releases / "v1.5.0" / "auth.js").write_bytes(RELEASED)
+    candidate = b"export default { fetch() { return new Response('auth v1.6.0-rc') } }\n"
+    (releases / "v1.6.0").mkdir()
+    (releases / "v1.6.0" / "auth.js").write_bytes(candidate)
+    stack_file = root / "Pulumi.staging.yaml"
+    data = yaml.safe_load(stack_file.read_text())
+    data["config"]["edge-platform:platform"]["workers"]["auth"]["candidate"] = {
+        "percentage": 10,
+        "bundle": {
+            "release": "v1.6.0",
+            "asset": "auth.js",
+            "sha256": hashlib.sha256(candidate).hexdigest(),
+        },
+    }
+    stack_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    done = fetch(root, bin_dir, releases)
+
+    assert done.returncode == 0, done.stderr
+    assert (root / "bundles/v1.6.0/auth.js").read_bytes() == candidate
+    assert (root / "bundles/v1.5.0/auth.js").read_bytes() == RELEASED
+
+
+def test_one_asset_pinned_with_two_hashes_names_both_places(project):
+    root, _, _ = project
+    stack_file = root / "Pulumi.staging.yaml"
+    data = yaml.safe_load(stack_file.read_text())
+    data["config"]["edge-platform:platform"]["workers"]["auth"]["candidate"] = {
+        "percentage": 10,
+        "bundle": {"release": "v1.5.0", "asset": "auth.js", "sha256": "f" * 64},
+    }
+    stack_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    done = subprocess.run(
+        [str(root / ".venv/bin/python"), "-m", "plan", "bundles", "staging"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "release v1.5.0 asset auth.js is pinned with two hashes" in done.stderr
+    assert "Pulumi.staging.yaml workers.auth.bundle" in done.stderr
+    assert "Pulumi.staging.yaml workers.auth.candidate.bundle" in done.stderr
