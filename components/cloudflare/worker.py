@@ -2,9 +2,11 @@
 splits traffic between them (Cloudflare's Worker / WorkerVersion / WorkersDeployment).
 
 A version is never updated in place (Cloudflare versions are immutable), so each version is a
-resource named by its key: a new key is a new version, and two equal keys are the same version.
-Promoting a candidate (giving the stable version the candidate's key) therefore changes nothing
-in Cloudflare, and dropping a candidate only replaces the deployment.
+resource named by its key, which the caller derives from what it declares: a new key is a new
+version resource; the same key keeps the resource, which the engine still replaces when an input
+the key leaves out changes (a resolved binding id, a rotated secret). Promoting a candidate at
+100% (giving the stable version the candidate's key) therefore changes nothing in Cloudflare,
+and dropping a candidate only replaces the deployment.
 """
 
 from __future__ import annotations

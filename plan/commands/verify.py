@@ -130,6 +130,18 @@ def _targets(name: str, url: str, outputs: dict | None) -> list:
     live = [v for v in worker.get("versions") or [] if isinstance(v, dict) and v.get("percentage")]
     if len(live) < 2:
         return [Target(name, url)]
+    missing = [f"workers.{name}.scriptName"] if not worker.get("scriptName") else []
+    missing += [
+        f"workers.{name}.versions[{i}].{key}"
+        for i, v in enumerate(live)
+        for key in ("role", "id")
+        if not v.get(key)
+    ]
+    if missing:
+        fail_config(
+            f"error: --outputs: {', '.join(missing)} missing; give this stack's "
+            "`pulumi stack output --json` after the `pulumi up` that deployed the split"
+        )
     return [Target(name, url, v["role"], worker["scriptName"], v["id"]) for v in live]
 
 

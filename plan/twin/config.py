@@ -75,7 +75,7 @@ class Overrides:
 @dataclass(frozen=True)
 class Twin:
     stack: str
-    workers: list[dict[str, Any]]
+    workers: list[dict[str, Any]] = field(repr=False)  # bindings hold local secret texts
     endpoints: list[Endpoint]
     secret_seeds: list[dict[str, str]] = field(repr=False)
     sources: dict[str, Source]

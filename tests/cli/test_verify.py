@@ -40,6 +40,12 @@ def project(tmp_path: Path, smoke: Any, worker: str = "auth") -> Path:
     return write_project(tmp_path / "project", STACK, platform)
 
 
+def result_cell(stdout: str, check: str) -> str:
+    """The result (last) cell of the table's row of one check."""
+    (row,) = [line for line in stdout.splitlines() if check in line and "│" in line]
+    return row.rstrip(" │").rsplit("│", 1)[-1].strip()
+
+
 def verify(root: Path, *args: str):
     return runner.invoke(app, ["--config-dir", str(root), "verify", STACK, *args])
 
@@ -60,8 +66,7 @@ def test_healthy_worker_passes(tmp_path, worker):
     )
 
     assert result.exit_code == 0, result.output
-    assert "GET /health" in result.stdout
-    assert "pass" in result.stdout
+    assert result_cell(result.stdout, "GET /health") == "pass"
     assert "stack 'staging': 1 of 1 smoke checks passed" in result.stdout
     assert worker.requests == ["/health"]
 
@@ -84,7 +89,7 @@ def test_a_500_fails_and_names_the_check(tmp_path, worker):
 
     assert result.exit_code == 1, result.output
     assert "FAILED auth GET /health: expected 200, got 500" in result.stdout
-    assert "FAIL" in result.stdout
+    assert result_cell(result.stdout, "GET /health") == "FAIL"
     assert "stack 'staging': 0 of 1 smoke checks passed" in result.stdout
     assert "do-not-print" not in result.output  # no header is printed
 
@@ -301,6 +306,10 @@ def test_a_deployment_with_one_live_version_is_checked_as_deployed(tmp_path, wor
         ("{not json", "not JSON"),
         ('{"environment": "staging"}', "no `workers` output"),
         ('{"workers": {"dispatcher": {}}}', "no worker 'auth'"),
+        (
+            '{"workers": {"auth": {"versions": [{"percentage": 90}, {"percentage": 10}]}}}',
+            "workers.auth.scriptName, workers.auth.versions[0].role",
+        ),
     ],
 )
 def test_unusable_outputs_are_a_usage_error(tmp_path, worker, content, message):

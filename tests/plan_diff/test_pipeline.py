@@ -67,7 +67,7 @@ def test_stack_missing_in_the_base_is_all_added(result):
     assert staging["summary"]["add"] == len(staging["resources"]) > 10
 
 
-SIGNING_VALUE = "sk-live-0d9c8b7a6f5e"
+SIGNING_VALUE = "fake-signing-0d9c8b7a6f5e"
 
 
 @pytest.fixture(scope="module")

@@ -298,8 +298,8 @@ def test_when_no_stack_was_evaluated_no_violations_is_never_said(fmt):
     assert data["stacks"][0]["policy_checked"] is False
 
 
-SIGNING = "sk-live-4f1c9e0b7a2d"
-ROTATED = "sk-live-88aa01dd93ce"
+SIGNING = "fake-signing-4f1c9e0b7a2d"
+ROTATED = "fake-signing-88aa01dd93ce"
 
 
 def signing_secret(value: str | None):

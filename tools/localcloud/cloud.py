@@ -180,32 +180,41 @@ class LocalCloud:
     def _facts(self, stack: str) -> StackFacts:
         return next(s for s in self.stacks if s.stack == stack)
 
+    def _account(self, stack: str) -> dict:
+        return self.cloudflare_state()["accounts"][self._facts(stack).account_id]
+
+    @staticmethod
+    def _of_worker(account: dict, name: str, kind: str) -> list[dict]:
+        """The account's `kind` records (versions, deployments) of worker `name`."""
+        tags = [s["tag"] for s in account["scripts"] if s["id"] == name]
+        if not tags:
+            raise KeyError(f"no worker '{name}' in the emulated account")
+        return [r for r in account[kind] if r["worker_tag"] == tags[0]]
+
     def script(self, stack: str, name: str) -> dict:
         """The script `name` as uploaded to the stack's account."""
-        account = self.cloudflare_state()["accounts"][self._facts(stack).account_id]
-        return next(s for s in account["scripts"] if s["id"] == name)
+        return next(s for s in self._account(stack)["scripts"] if s["id"] == name)
 
     def versions(self, stack: str, name: str) -> list[dict]:
-        """Every version uploaded of worker `name`, oldest first (the API never deletes one)."""
-        account = self.cloudflare_state()["accounts"][self._facts(stack).account_id]
-        tag = next(s["tag"] for s in account["scripts"] if s["id"] == name)
-        return sorted(
-            (v for v in account["versions"] if v["worker_tag"] == tag), key=lambda v: v["number"]
-        )
+        """Every version uploaded of worker `name`, oldest first (kept until the worker is
+        deleted: removing a WorkerVersion from a stack deletes nothing)."""
+        found = self._of_worker(self._account(stack), name, "versions")
+        return sorted(found, key=lambda v: v["number"])
 
     def deployments(self, stack: str, name: str) -> list[dict]:
-        """Every deployment of worker `name`, oldest first (the API never deletes one)."""
-        account = self.cloudflare_state()["accounts"][self._facts(stack).account_id]
-        tag = next(s["tag"] for s in account["scripts"] if s["id"] == name)
-        mine = [d for d in account["deployments"] if d["worker_tag"] == tag]
-        return sorted(mine, key=lambda d: d["created_on"])
+        """Every deployment of worker `name`, oldest first (kept like versions)."""
+        found = self._of_worker(self._account(stack), name, "deployments")
+        return sorted(found, key=lambda d: d["created_on"])
 
     def live_split(self, stack: str, name: str) -> list[tuple[dict, float]]:
         """The newest deployment of worker `name`: (version, percentage) of each version."""
-        deployments = self.deployments(stack, name)
+        account = self._account(stack)
+        deployments = sorted(
+            self._of_worker(account, name, "deployments"), key=lambda d: d["created_on"]
+        )
         if not deployments:
             return []
-        by_id = {v["id"]: v for v in self.versions(stack, name)}
+        by_id = {v["id"]: v for v in self._of_worker(account, name, "versions")}
         return [(by_id[v["version_id"]], v["percentage"]) for v in deployments[-1]["versions"]]
 
     def inventory(self, stack: str) -> dict[str, list]:
