@@ -11,10 +11,8 @@ from typing import Annotated
 
 import typer
 
-from plan.cli import Options, app, fail_config
-from plan.commands.wrangler import load_platform
-from plan.stackfile import StackFileError
-from stacks.errors import ConfigError
+from plan.cli import app, fail_config
+from plan.commands.wrangler import load_platform_or_exit
 from stacks.loader import short_hash
 
 
@@ -25,10 +23,7 @@ def bundles(
     """List the release assets STACKS pin (release, asset, sha256, file; tab-separated)."""
     pins: dict[tuple[str, str, str], list[str]] = {}  # (release, asset, sha256) -> where
     for stack in stacks:
-        try:
-            loaded = load_platform(stack, Options.config_dir)
-        except (ConfigError, StackFileError) as err:
-            fail_config(str(err))
+        loaded = load_platform_or_exit(stack)
         for name, worker in loaded.spec.workers.items():
             candidate = worker.candidate.bundle if worker.candidate else None
             for where, pin in (("bundle", worker.bundle), ("candidate.bundle", candidate)):

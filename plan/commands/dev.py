@@ -18,11 +18,11 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from plan.cli import Options, app, fail_config
+from plan.cli import app, fail_config
 from plan.twin.config import TWIN_DIR, Overrides, Twin, TwinConfigError
 from plan.twin.process import RunnerFailed, TwinError
 from plan.twin.runtime_check import load_error
-from stacks.errors import CONFIG_KEY, ConfigError, Problem
+from stacks.errors import CONFIG_KEY, Problem
 from stacks.loader import LoadedPlatform
 from stacks.schema import JS_IDENTIFIER
 
@@ -106,13 +106,9 @@ def dev(
 
 def load_built(stack: str, command: str) -> LoadedPlatform:
     """The stack's validated platform (the loader the plan uses), every bundle built."""
-    from plan.commands.wrangler import load_platform
-    from plan.stackfile import StackFileError
+    from plan.commands.wrangler import load_platform_or_exit
 
-    try:
-        loaded = load_platform(stack, Options.config_dir)
-    except (ConfigError, StackFileError) as err:
-        fail_config(str(err))
+    loaded = load_platform_or_exit(stack)
     missing = [
         Problem(
             bundle.where,

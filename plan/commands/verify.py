@@ -18,9 +18,7 @@ from typing import Annotated
 
 import typer
 
-from plan.cli import Options, app, fail_config
-from plan.stackfile import StackFileError
-from stacks.errors import ConfigError
+from plan.cli import app, fail_config
 
 EXIT_FAILED = 1
 
@@ -50,13 +48,10 @@ def verify(
 
     Exit 0 if every check passes, 1 if one fails, 2 on a config or usage error.
     """
-    from plan.commands.wrangler import load_platform
+    from plan.commands.wrangler import load_platform_or_exit
     from plan.smoke import run_all
 
-    try:
-        loaded = load_platform(stack, Options.config_dir)
-    except (ConfigError, StackFileError) as err:
-        fail_config(str(err))
+    loaded = load_platform_or_exit(stack)
     workers = loaded.spec.workers
     urls = _base_urls(base_url or [], list(workers))
     with_checks = [name for name, w in workers.items() if w.smoke]

@@ -53,7 +53,16 @@ def load_platform(stack: str, project_dir: Path) -> LoadedPlatform:
         missing_bundles="unknown",
         missing_secrets="unknown",
         config_keys=config.values,
+        platform_secret=CONFIG_KEY in config.secret_keys,
     )
+
+
+def load_platform_or_exit(stack: str) -> LoadedPlatform:
+    """load_platform of the `--config-dir` project; a bad stack file exits 2 with its problems."""
+    try:
+        return load_platform(stack, Options.config_dir)
+    except (ConfigError, StackFileError) as err:
+        fail_config(str(err))
 
 
 @app.command("wrangler-config")
@@ -85,10 +94,7 @@ def wrangler_config(
     ] = None,
 ) -> None:
     """Print the wrangler.jsonc for `wrangler dev` of WORKER, with STACK's bindings and names."""
-    try:
-        loaded = load_platform(stack, Options.config_dir)
-    except (ConfigError, StackFileError) as err:
-        fail_config(str(err))
+    loaded = load_platform_or_exit(stack)
     spec = loaded.spec
     export_hint = f"`pulumi stack output --json -s {stack} > {shlex.quote(str(outputs))}`"
     try:
