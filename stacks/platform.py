@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 import pulumi
@@ -196,7 +194,7 @@ def _versions(
 
     def version(role: str, bundle, bindings: list[BindingSpec], percentage: float):
         return cf.VersionArgs(
-            key=version_key(w, bundle.sha256, bindings),
+            key=w.version_key(bundle.sha256, bindings),
             bundle_path=bundle.content_file,
             bundle_sha256=bundle.sha256,
             percentage=percentage,
@@ -209,22 +207,6 @@ def _versions(
         bundle = loaded.bundles.get(candidate_key(key), stable_bundle)
         versions.append(version("candidate", bundle, w.candidate_bindings(), share))
     return versions
-
-
-def version_key(w: WorkerSpec, sha256: str, bindings: list[BindingSpec]) -> str:
-    """A digest of what makes a version (code, settings, bindings as declared), so that a
-    candidate promoted to stable keeps its key, hence its resource and its Cloudflare version."""
-    made_of = {
-        "sha256": sha256,
-        "mainModule": w.main_module,
-        "compatibilityDate": w.compatibility_date,
-        "compatibilityFlags": sorted(w.compatibility_flags),
-        "bindings": sorted(
-            (b.model_dump(by_alias=True, exclude_none=True) for b in bindings),
-            key=lambda b: b["name"],
-        ),
-    }
-    return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def _binding(platform: Platform, b: BindingSpec, secret_config: SecretConfig) -> cf.Binding:

@@ -7,6 +7,8 @@ checked later by `stacks.topology`, once every field has the right shape.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -334,6 +336,31 @@ class WorkerSpec(Strict):
     """Checks `python -m plan verify` runs against the deployed worker; nothing deploys them."""
     candidate: Annotated[CandidateSpec, BeforeValidator(_no_script_name)] | None = None
     """A version rolled out to a share of the traffic next to this (stable) one."""
+
+    def version_key(self, sha256: str, bindings: list[BindingSpec]) -> str:
+        """A digest of what makes a version of this worker (code, settings, bindings as
+        declared, in any order): equal keys are the same version, so a candidate promoted to
+        stable keeps its key, hence its resource and its Cloudflare version."""
+        made_of = {
+            "sha256": sha256,
+            "mainModule": self.main_module,
+            "compatibilityDate": self.compatibility_date,
+            "compatibilityFlags": sorted(self.compatibility_flags),
+            "bindings": sorted(
+                (b.model_dump(by_alias=True, exclude_none=True) for b in bindings),
+                key=lambda b: b["name"],
+            ),
+        }
+        return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:10]
+
+    def stable_key(self) -> str:
+        return self.version_key(self.bundle.sha256, list(self.bindings))
+
+    def candidate_key(self) -> str | None:
+        if self.candidate is None:
+            return None
+        bundle = self.candidate.bundle or self.bundle
+        return self.version_key(bundle.sha256, self.candidate_bindings())
 
     def candidate_bindings(self) -> list[BindingSpec]:
         """The candidate's bindings: the stable ones, replaced or added by name, less removals."""

@@ -165,8 +165,7 @@ def _candidates(spec: PlatformSpec, *, names: bool) -> Iterator[Problem]:
                     here,
                     f"'{name}' is both removed and set in `{path}.bindings`; keep one",
                 )
-        same_code = candidate.bundle is None or candidate.bundle.sha256 == wspec.bundle.sha256
-        if same_code and wspec.candidate_bindings() == list(wspec.bindings):
+        if wspec.candidate_key() == wspec.stable_key():
             yield Problem(
                 path,
                 "is the same version as the stable one (same bundle, same bindings); give it "

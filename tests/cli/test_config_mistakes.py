@@ -1,7 +1,8 @@
 """Config mistakes that used to pass (or end in a traceback): each exits 2 from `python -m plan`,
 names the key path (or the file and line) and what to do, prints no traceback and plans
-nothing; under the engine (`stacks.program.main`) the same message is a RunError before any
-resource registers."""
+nothing; the program's entry point (`stacks.program.main`, run here under the SDK's mock
+engine, not the Pulumi CLI, which may reject some of these files itself first) ends with the
+same message as a RunError before any resource registers."""
 
 from __future__ import annotations
 
@@ -55,8 +56,9 @@ def refused(root: Path, *expected: str, command: str = "show") -> str:
     return result.stderr.strip()
 
 
-def under_engine(root: Path) -> str:
-    """The RunError `pulumi up` would end with; nothing may have been registered."""
+def under_mock_engine(root: Path) -> str:
+    """The RunError the program's entry point ends with under the SDK mock engine; nothing may
+    have been registered."""
     run = run_entry_point(root, STACK)
     assert run.error is not None
     assert run.recorded == []
@@ -80,7 +82,7 @@ def test_a_key_given_twice_names_both_lines(tmp_path, command):
         "merge the two into one, or delete one",
         command=command,
     )
-    assert under_engine(root) == message
+    assert under_mock_engine(root) == message
 
 
 def test_a_key_given_twice_fails_the_diff(tmp_path):
@@ -103,7 +105,7 @@ def test_a_stack_file_in_cp1252_is_refused_at_its_line(tmp_path):
     line = data.count(b"\n", 0, data.index(b"\x93debug")) + 1
 
     message = refused(root, f"Pulumi.staging.yaml:{line}: byte 0x93", "save the file as UTF-8")
-    assert under_engine(root) == message
+    assert under_mock_engine(root) == message
 
 
 def test_a_utf16_stack_file_is_refused(tmp_path):
@@ -111,7 +113,7 @@ def test_a_utf16_stack_file_is_refused(tmp_path):
     stack_file(root).write_bytes(stack_file(root).read_text().encode("utf-16"))
 
     message = refused(root, "Pulumi.staging.yaml is UTF-16", "save it as UTF-8")
-    assert under_engine(root) == message
+    assert under_mock_engine(root) == message
 
 
 @pytest.mark.parametrize("config", ["config:\n  - aws:region\n", "config: yes\n"])
@@ -130,7 +132,7 @@ def test_a_misspelt_platform_key_is_named_with_a_hint(tmp_path):
         root, "edge-platform:platfrom: unknown config key; did you mean `edge-platform:platform`?"
     )
     assert "missing" not in message  # one mistake, one problem
-    assert under_engine(root) == message
+    assert under_mock_engine(root) == message
 
 
 def test_a_platform_that_is_not_a_mapping_is_refused(tmp_path):
@@ -138,7 +140,7 @@ def test_a_platform_that_is_not_a_mapping_is_refused(tmp_path):
     stack_file(root).write_text("config:\n  edge-platform:platform: mail-state\n")
 
     message = refused(root, "edge-platform:platform: must be a mapping: the platform object")
-    assert under_engine(root) == message
+    assert under_mock_engine(root) == message
 
 
 # --- keys of the platform object -----------------------------------------------------------------
@@ -214,7 +216,7 @@ def test_a_compatibility_date_must_exist(tmp_path):
         root,
         "edge-platform:platform.workers.auth.compatibilityDate: '2025-02-30' is not a real date",
     )
-    assert under_engine(root) == message
+    assert under_mock_engine(root) == message
 
 
 def test_an_environment_not_matching_the_stack_is_one_problem(tmp_path):
