@@ -262,35 +262,29 @@ def evaluate(
     stack: str,
     *,
     config_dir: Path | None = None,
-    bundle_dir: Path | None = None,
     **run_kwargs: Any,
 ) -> Manifest:
     """Run the program of `project_dir` for `stack` under mocks and return its manifest.
 
-    config_dir: where Pulumi.yaml / Pulumi.<stack>.yaml are (default: project_dir).
-    bundle_dir: where the worker bundles are (default: config_dir). Each side of `plan diff`
-    reads its own tree: a bundle is pinned by hash in the commit.
+    config_dir: where Pulumi.yaml / Pulumi.<stack>.yaml are (default: project_dir); the worker
+    bundles are read there too, so each side of `plan diff` reads its own tree's bundles.
     Raises stacks.errors.ConfigError for an invalid config (nothing is registered then).
     """
     # The SDK keeps settings, config and the root stack in context variables: an empty context
     # per evaluation keeps one stack's state from leaking into the next in the same process.
-    return contextvars.Context().run(
-        _evaluate, project_dir, stack, config_dir, bundle_dir, run_kwargs
-    )
+    return contextvars.Context().run(_evaluate, project_dir, stack, config_dir, run_kwargs)
 
 
 def _evaluate(
     project_dir: Path,
     stack: str,
     config_dir: Path | None,
-    bundle_dir: Path | None,
     run_kwargs: dict[str, Any],
 ) -> Manifest:
     config_dir = config_dir or project_dir
-    bundle_dir = bundle_dir or config_dir
     config = read_stack_config(config_dir, stack)
     with _program_from(project_dir), _event_loops(), _pickler_restored():
-        return _evaluate_here(config, stack, config_dir, bundle_dir, run_kwargs)
+        return _evaluate_here(config, stack, config_dir, run_kwargs)
 
 
 @contextmanager
@@ -307,7 +301,7 @@ def _pickler_restored() -> Iterator[None]:
 
 
 def _evaluate_here(
-    config: Any, stack: str, config_dir: Path, bundle_dir: Path, run_kwargs: dict[str, Any]
+    config: Any, stack: str, config_dir: Path, run_kwargs: dict[str, Any]
 ) -> Manifest:
     from stacks import program  # imported after choosing which tree it comes from
 
@@ -315,7 +309,7 @@ def _evaluate_here(
     monitor = install_mocks(config.project, stack)
     run_kwargs.setdefault("missing_bundles", "unknown")
     run_kwargs.setdefault("missing_secrets", "unknown")
-    run_kwargs.setdefault("project_dir", bundle_dir.resolve())
+    run_kwargs.setdefault("project_dir", config_dir.resolve())
     # A base tree's program (plan diff) may predate an option: pass only those it takes.
     accepted = inspect.signature(program.run).parameters
     run_kwargs = {k: v for k, v in run_kwargs.items() if k in accepted}
@@ -330,7 +324,7 @@ def _evaluate_here(
         return pulumi.Output.from_input(built.outputs()).apply(outputs.update)
 
     run_program()
-    resources = _relative_paths(monitor.recorded, bundle_dir)
+    resources = _relative_paths(monitor.recorded, config_dir)
     return Manifest(
         project=config.project, stack=stack, resources=resources, outputs=_clean(outputs)[0]
     )

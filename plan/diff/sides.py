@@ -23,16 +23,14 @@ class SideResult:
     error: SideError | None = None
 
 
-def evaluate_side(
-    project_dir: Path, stack: str, side: Side, *, bundle_dir: Path | None = None
-) -> SideResult:
+def evaluate_side(project_dir: Path, stack: str, side: Side) -> SideResult:
     """Evaluate one stack; a missing stack file or an error is a result, not an exception."""
     from plan.engine import evaluate
 
     if not (project_dir / f"Pulumi.{stack}.yaml").is_file():
         return SideResult(missing=True)
     try:
-        return SideResult(manifest=evaluate(project_dir, stack, bundle_dir=bundle_dir))
+        return SideResult(manifest=evaluate(project_dir, stack))
     except StackFileError as err:
         return SideResult(error=SideError(side, "config", str(err)))
     except Exception as err:  # noqa: BLE001 - reported with its side and stack, then exit 2
