@@ -56,7 +56,8 @@ def check(
 
 
 def _runtime_prerequisites(stack: str):
-    """STACK's platform with every bundle built, and Node with the twin's packages; or exit 2."""
+    """STACK's platform with every bundle built, and Node with the twin's packages; or exit 2
+    (candidates' bundles too, though only stable bundles are loaded in workerd)."""
     from plan.commands.dev import load_built
     from plan.twin.process import TwinError, check_packages, find_node
 
@@ -80,7 +81,9 @@ def _runtime_check(stack: str, loaded) -> bool:
         cli.fail_config(f"error: {err}")
     runtime = f"workerd {versions.get('workerd', '?')}"
     if not problems:
-        typer.echo(f"stack '{stack}': every bundle loads in {runtime} with what the stack binds")
+        typer.echo(
+            f"stack '{stack}': every stable bundle loads in {runtime} with what the stack binds"
+        )
         return False
     count = len(problems)
     typer.echo(f"stack '{stack}': {count} runtime problem{'s' if count != 1 else ''} ({runtime})")

@@ -138,7 +138,7 @@ def explain_failure(event: dict, twin_sources: dict, stack: str) -> str:
             lines.append(
                 f"error: {CONFIG_KEY}.{source.key}: bundle '{source.file}' does not load in "
                 f"workerd: {detail}; fix the bundle (`python -m plan check {stack} --runtime` "
-                "checks every bundle)"
+                "checks every stable bundle)"
             )
         else:
             shown = source.file if source is not None else failure.get("worker")

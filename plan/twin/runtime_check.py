@@ -30,7 +30,8 @@ CHECK_TIMEOUT_SECONDS = 120
 
 
 def run(loaded: LoadedPlatform, *, twin_dir: Path = TWIN_DIR) -> tuple[list[Problem], dict]:
-    """Problems found by loading every built bundle of `loaded` in workerd, and the versions."""
+    """Problems found by loading each worker's stable bundle in workerd, and the versions
+    (the twin runs stable versions only; a candidate's bundle is not loaded)."""
     env = loaded.spec.environment
     workers = [
         script(naming.physical(key, env), w, loaded.bundles[key])
