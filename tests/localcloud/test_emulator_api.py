@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import httpx
 import pytest
@@ -45,7 +46,7 @@ def test_answers_use_cloudflares_envelope(emulator: Emulator):
     body = emulator.call("POST", f"{A}/storage/kv/namespaces", json={"title": unique("kv")}).json()
     assert set(body) == {"success", "errors", "messages", "result"}
     assert body["success"] is True and body["errors"] == [] and body["messages"] == []
-    assert len(body["result"]["id"]) == 32 and int(body["result"]["id"], 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{32}", body["result"]["id"])
 
 
 def test_an_account_that_is_not_seeded_cannot_be_routed_to(emulator: Emulator):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
 import pytest
 
@@ -26,7 +27,7 @@ def worker(emulator: Emulator) -> dict:
 
 
 def test_a_worker_has_a_32_hex_id_and_answers_by_id_or_name(emulator: Emulator, worker):
-    assert len(worker["id"]) == 32 and int(worker["id"], 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{32}", worker["id"])
     assert emulator.ok("GET", f"{A}/workers/workers/{worker['name']}")["id"] == worker["id"]
 
 
