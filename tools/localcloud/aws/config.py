@@ -8,7 +8,6 @@ never reach AWS itself: it refuses to configure without a `route53` endpoint on 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-LOOPBACK_HOSTS = ("localhost",)
+from tools.localcloud.loopback import is_loopback_url
 
 
 class ConfigError(ValueError):
@@ -55,15 +54,11 @@ def _endpoint(config: Mapping[str, Any], service: str) -> str | None:
 
 
 def _require_loopback(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    try:
-        local = host in LOOPBACK_HOSTS or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        local = False
-    if not local:
+    if not is_loopback_url(url):
+        host = urlsplit(url).hostname or "?"  # the host only: a URL may carry user:pass@
         raise ConfigError(
-            f"aws:endpoints route53 is {url!r}; this local provider only talks to a Route 53 "
-            "on loopback (http://127.0.0.1:<port>), never to AWS"
+            f"aws:endpoints route53 points at host {host!r}; this local provider only talks to "
+            "a Route 53 on loopback over http(s) (http://127.0.0.1:<port>), never to AWS"
         )
     return url.rstrip("/")
 

@@ -16,7 +16,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pulumi.provider.experimental import server
 from pulumi.provider.experimental.provider import (
@@ -46,20 +45,20 @@ from tools.localcloud.cloudflare.client import CloudflareApi
 from tools.localcloud.cloudflare.props import plain_map, secret_keys, to_properties, to_property
 from tools.localcloud.cloudflare.resources import RESOURCE_TYPES
 from tools.localcloud.cloudflare.resources.base import Context, ResourceType
+from tools.localcloud.loopback import is_loopback_url
 
 NAME = "cloudflare"
 VERSION = "6.23.1"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _loopback_failure(base_url: Any) -> str | None:
     if not isinstance(base_url, str) or base_url == UNKNOWN:
         return None
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or parts.hostname not in LOOPBACK_HOSTS:
+    if not is_loopback_url(base_url):
         return (
             "this test provider only talks to a local Cloudflare emulator: baseUrl must be an "
-            "http(s) URL on 127.0.0.1 or localhost, e.g. http://127.0.0.1:8787/client/v4"
+            "http(s) URL on loopback (127.0.0.1, ::1 or localhost), e.g. "
+            "http://127.0.0.1:8787/client/v4"
         )
     return None
 
